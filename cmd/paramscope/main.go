@@ -1,0 +1,16 @@
+// Command paramscope inspects transformer checkpoints from their safetensors
+// headers and compares them with the textbook parameter formula.
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
