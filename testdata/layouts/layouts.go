@@ -5,6 +5,11 @@
 // them in memory.
 package layouts
 
+import (
+	"fmt"
+	"sort"
+)
+
 // Tensor is one tensor of a layout.
 type Tensor struct {
 	Name  string
@@ -27,4 +32,34 @@ type Model struct {
 	Metadata map[string]string
 	// Complete asks for real bytes (tiny models) instead of a header-only stub.
 	Complete bool
+}
+
+var registry = map[string]func() (Model, error){}
+
+// register adds a model builder; each family file calls it from init.
+// Builders run lazily so a test that needs one model pays for one.
+func register(name string, build func() (Model, error)) {
+	if _, dup := registry[name]; dup {
+		panic("layouts: model registered twice: " + name)
+	}
+	registry[name] = build
+}
+
+// Names returns the registered model names, sorted.
+func Names() []string {
+	out := make([]string, 0, len(registry))
+	for n := range registry {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Build returns the named model's layout.
+func Build(name string) (Model, error) {
+	b, ok := registry[name]
+	if !ok {
+		return Model{}, fmt.Errorf("layouts: no model %q", name)
+	}
+	return b()
 }
