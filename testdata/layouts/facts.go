@@ -23,6 +23,12 @@ type Facts struct {
 	// PublishedSource says where PublishedParameters comes from and what it
 	// counts (e.g. "HF safetensors total, includes F32 scales").
 	PublishedSource string `json:"published_source,omitempty"`
+	// PublishedCounts says which quantity PublishedParameters is:
+	// "all_tensors" (the sum of the shape products of every stored tensor,
+	// as the Hub's safetensors count is, buffers and quantization side
+	// tensors included) or "parameters" (logical parameters only). Tests
+	// compare the stub's tensor elements with it only for "all_tensors".
+	PublishedCounts string `json:"published_counts,omitempty"`
 	// Notes record derivations and anything not found in a source.
 	Notes string `json:"notes,omitempty"`
 }

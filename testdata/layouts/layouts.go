@@ -15,6 +15,12 @@ type Tensor struct {
 	Name  string
 	DType string // safetensors spelling: "F32", "BF16", "F8_E4M3", ...
 	Shape []uint64
+	// Shard is the 0-based shard file holding the tensor when the model's
+	// Shards > 0 (see ShardName).
+	Shard int
+	// SameAs, for Complete models, names another tensor whose bytes this one
+	// repeats (a tied weight stored twice); "" draws its own values.
+	SameAs string
 }
 
 // Model is a checkpoint layout.
@@ -32,6 +38,10 @@ type Model struct {
 	Metadata map[string]string
 	// Complete asks for real bytes (tiny models) instead of a header-only stub.
 	Complete bool
+	// Shards is the number of shard files; 0 writes one model.safetensors.
+	// With Shards > 0 WriteModel writes ShardName files and
+	// model.safetensors.index.json, each tensor into its Tensor.Shard.
+	Shards int
 }
 
 var registry = map[string]func() (Model, error){}
