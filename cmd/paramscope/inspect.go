@@ -2,11 +2,89 @@ package main
 
 import (
 	"context"
-	"errors"
+	"fmt"
 	"io"
+	"path"
+
+	"github.com/paramscope/paramscope/analysis"
+	"github.com/paramscope/paramscope/reader"
 )
 
-// runInspect is replaced by the issue that builds the inspect command.
+// inspectOptions are the flags of paramscope inspect.
+type inspectOptions struct {
+	format  format
+	tensors bool
+	filter  string
+	limits  reader.Limits
+}
+
+// runInspect reads each path's headers, analyses them and writes one report
+// for all of them. A path that cannot be read is reported on stderr and
+// skipped; the others are still inspected, and the exit code is then 3.
 func runInspect(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	return inputError(errors.New("inspect: not built yet"))
+	var opt inspectOptions
+	fs := newFlagSet("inspect", "paramscope inspect PATH... [flags]", stderr)
+	addFormatFlag(fs, &opt.format)
+	fs.BoolVar(&opt.tensors, "tensors", false, "list every tensor: name, dtype, shape, elements, bytes, file")
+	fs.StringVar(&opt.filter, "filter", "", "list only tensors whose name matches this glob (path.Match syntax, e.g. 'h.0.*'); implies --tensors")
+	addLimitFlags(fs, &opt.limits)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	paths := fs.Args()
+	if len(paths) == 0 {
+		return usageErrorf("inspect: no path given (a .safetensors file, a *.safetensors.index.json, or a model folder)")
+	}
+	if opt.filter != "" {
+		// path.Match reports a malformed pattern only when it gets that far
+		// in a name; matching the empty name walks the whole pattern.
+		if _, err := path.Match(opt.filter, ""); err != nil {
+			return usageErrorf("inspect: --filter %q: %v", opt.filter, err)
+		}
+	}
+
+	rep := &inspectReport{
+		SchemaVersion: schemaVersion,
+		Command:       "inspect",
+		Checkpoints:   []*checkpointReport{},
+		ListTensors:   opt.tensors || opt.filter != "",
+		Filter:        opt.filter,
+	}
+	var lastErr error
+	for _, p := range paths {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		ck, err := reader.Open(ctx, p, opt.limits)
+		if err != nil {
+			lastErr = err
+			rep.Errors = append(rep.Errors, pathError{Path: p, Error: err.Error()})
+			if len(paths) > 1 {
+				// With several paths, say which one failed now and keep going.
+				fmt.Fprintf(stderr, "paramscope: %s\n", escapeLine(err.Error()))
+			}
+			continue
+		}
+		a := analysis.Analyze(ck.Tensors, ck.Config)
+		rep.Checkpoints = append(rep.Checkpoints, newCheckpointReport(ck, a, rep.ListTensors, opt.filter))
+	}
+
+	// With one unreadable path and nothing else there is no report to write:
+	// the error line on stderr is the whole answer.
+	if len(rep.Checkpoints) > 0 || opt.format != formatText {
+		if err := renderInspect(stdout, opt.format, rep); err != nil {
+			return err
+		}
+	}
+	if opt.format == formatText {
+		writeTextWarnings(stderr, rep)
+	}
+	switch {
+	case len(rep.Errors) == 0:
+		return nil
+	case len(paths) == 1:
+		return inputError(lastErr)
+	default:
+		return inputError(fmt.Errorf("inspect: %d of %d paths could not be read", len(rep.Errors), len(paths)))
+	}
 }

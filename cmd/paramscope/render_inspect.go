@@ -1,0 +1,452 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/dustin/go-humanize"
+
+	"github.com/paramscope/paramscope/analysis"
+)
+
+// The renderers take (io.Writer, *inspectReport) and compute nothing: every
+// number they print is a field of the report (STYLE.md §2). Untrusted text
+// (paths, file and tensor names, metadata, messages that quote them) goes
+// through escapeLine, or mdCode in Markdown.
+
+// maxTextFiles is how many files the text and Markdown formats list one by
+// one; a 163-shard checkpoint would otherwise bury the summary. JSON lists all.
+const maxTextFiles = 10
+
+// renderInspect writes r in format f.
+func renderInspect(w io.Writer, f format, r *inspectReport) error {
+	switch f {
+	case formatJSON:
+		return renderInspectJSON(w, r)
+	case formatMarkdown:
+		return renderInspectMarkdown(w, r)
+	}
+	return renderInspectText(w, r)
+}
+
+// renderInspectJSON writes r as one indented JSON document. HTML escaping is
+// off because the document is data, not a web page; encoding/json still
+// escapes control characters, so untrusted names stay valid JSON.
+func renderInspectJSON(w io.Writer, r *inspectReport) error {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	return enc.Encode(r)
+}
+
+// renderInspectText writes r for people. Reader warnings are not here: in
+// text mode they go to stderr (writeTextWarnings) so stdout is the report.
+func renderInspectText(w io.Writer, r *inspectReport) error {
+	bw := bufio.NewWriter(w)
+	for i, c := range r.Checkpoints {
+		if i > 0 {
+			bw.WriteString("\n")
+		}
+		textCheckpoint(bw, c, r.ListTensors)
+	}
+	return bw.Flush()
+}
+
+func textCheckpoint(w *bufio.Writer, c *checkpointReport, listTensors bool) {
+	fmt.Fprintf(w, "%s\n", escapeLine(c.Path))
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "  read\t%s\n", escapeLine(c.Chosen))
+	fmt.Fprintf(tw, "  files\t%d\n", c.Shards)
+	fmt.Fprintf(tw, "  header\t%s bytes (%s)\n", comma(c.HeaderBytes), humanize.IBytes(c.HeaderBytes))
+	fmt.Fprintf(tw, "  data\t%s bytes (%s)\n", comma(c.DataBytes), humanize.IBytes(c.DataBytes))
+	fmt.Fprintf(tw, "  status\t%s\n", c.Status)
+	if c.Index != nil {
+		total := "no total_size"
+		if c.Index.HasTotalSize {
+			total = "total_size " + comma(c.Index.TotalSize)
+		}
+		fmt.Fprintf(tw, "  index\t%s: %s entries, %d shards, %s\n",
+			escapeLine(c.Index.File), comma(uint64(c.Index.Entries)), c.Index.Shards, total)
+	}
+	if c.Config != "" {
+		fmt.Fprintf(tw, "  config\t%s\n", escapeLine(c.Config))
+	}
+	if c.Metadata != nil {
+		fmt.Fprintf(tw, "  metadata\t%s\n", textMetadata(c.Metadata))
+	} else {
+		fmt.Fprintf(tw, "  metadata\tdiffers between files (listed below)\n")
+	}
+	fmt.Fprintf(tw, "  tensors\t%s\n", comma(uint64(c.TensorCount)))
+	tw.Flush()
+
+	if c.Shards > 1 || c.Metadata == nil {
+		w.WriteString("\n")
+		tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		fmt.Fprintf(tw, "  FILE\tTENSORS\tHEADER\tDATA\tSTATUS\tMETADATA\n")
+		for i, f := range c.Files {
+			if i == maxTextFiles-1 && len(c.Files) > maxTextFiles {
+				fmt.Fprintf(tw, "  ... %d more files (--format json lists them all)\n", len(c.Files)-i)
+				break
+			}
+			status := completeStatus
+			if f.Stub {
+				status = "header-only"
+			}
+			meta := ""
+			if c.Metadata == nil {
+				meta = textMetadata(f.Metadata)
+			}
+			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s\n", escapeLine(f.Name), comma(uint64(f.Tensors)),
+				humanize.IBytes(f.HeaderBytes), humanize.IBytes(f.DataBytes), status, meta)
+		}
+		tw.Flush()
+	}
+
+	w.WriteString("\n")
+	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(tw, "  DTYPE\tTENSORS\tELEMENTS\tBYTES\tPARAMETERS\tSIDE\tBUFFERS\t\n")
+	for _, d := range c.DTypes {
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", escapeLine(d.DType), comma(uint64(d.Tensors)), comma(d.Elements),
+			humanize.IBytes(d.Bytes), comma(d.LogicalParams), comma(d.SideElements), comma(d.BufferElements))
+	}
+	fmt.Fprintf(tw, "  total\t%s\t%s\t%s\t%s\t%s\t%s\t\n", comma(uint64(c.TensorCount)), comma(c.TotalElements),
+		humanize.IBytes(c.TotalBytes), comma(c.Totals.LogicalParams), comma(c.Totals.SideElements),
+		comma(c.Totals.BufferElements))
+	tw.Flush()
+
+	w.WriteString("\n")
+	t := c.Totals
+	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "  logical parameters\t%s\t(%s stored in parameter tensors)\n", comma(t.LogicalParams), humanize.IBytes(t.ParamBytes))
+	fmt.Fprintf(tw, "  stored elements\t%s\t(every tensor, as the header's shapes multiply)\n", comma(t.StoredElements))
+	fmt.Fprintf(tw, "  side tensors\t%s\t(%s elements, %s: quantization scales, zeros, ...)\n",
+		comma(uint64(t.SideTensors)), comma(t.SideElements), humanize.IBytes(t.SideBytes))
+	fmt.Fprintf(tw, "  buffers\t%s\t(%s elements, %s: masks, inv_freq, position_ids)\n",
+		comma(uint64(t.BufferTensors)), comma(t.BufferElements), humanize.IBytes(t.BufferBytes))
+	tw.Flush()
+
+	if c.Architecture != nil || c.Formula != nil {
+		w.WriteString("\n")
+		if c.Architecture != nil {
+			fmt.Fprintf(w, "  architecture  %s\n", escapeLine(archSummary(c.Architecture)))
+		}
+		if c.Formula != nil {
+			fmt.Fprintf(w, "  formula       %s\n", formulaLine(c.Formula))
+		}
+	}
+
+	if len(c.Findings) > 0 {
+		w.WriteString("\n  findings\n")
+		for _, f := range c.Findings {
+			fmt.Fprintf(w, "    %s %s: %s\n", f.Level, f.Code, escapeLine(f.Message))
+		}
+	}
+
+	if listTensors {
+		w.WriteString("\n")
+		tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		fmt.Fprintf(tw, "  NAME\tDTYPE\tSHAPE\tELEMENTS\tBYTES\tFILE\n")
+		for _, t := range c.Tensors {
+			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s\n", escapeLine(t.Name), escapeLine(t.DType), shapeString(t.Shape),
+				comma(t.Elements), humanize.IBytes(t.Bytes), escapeLine(t.File))
+		}
+		tw.Flush()
+		if len(c.Tensors) == 0 {
+			fmt.Fprintf(w, "  (no tensor matches)\n")
+		}
+	}
+}
+
+// writeTextWarnings writes the reader warnings of every checkpoint to w
+// (stderr in text mode), one line each, escaped.
+func writeTextWarnings(w io.Writer, r *inspectReport) {
+	for _, c := range r.Checkpoints {
+		for _, x := range c.Warnings {
+			where := escapeLine(c.Path)
+			if x.File != "" {
+				where += ": " + escapeLine(x.File)
+			}
+			fmt.Fprintf(w, "paramscope: warning: %s: %s [%s]\n", where, escapeLine(x.Message), x.Code)
+		}
+	}
+}
+
+// textMetadata shows __metadata__ as key=value pairs, escaped.
+func textMetadata(m []metadataEntry) string {
+	if len(m) == 0 {
+		return "(none)"
+	}
+	parts := make([]string, len(m))
+	for i, e := range m {
+		parts[i] = escapeLine(e.Key) + "=" + escapeLine(e.Value)
+	}
+	return strings.Join(parts, " ")
+}
+
+// shapeString writes a shape the way PyTorch prints torch.Size: [50257, 768].
+func shapeString(s []uint64) string {
+	var b strings.Builder
+	b.WriteByte('[')
+	for i, d := range s {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(strconv.FormatUint(d, 10))
+	}
+	b.WriteByte(']')
+	return b.String()
+}
+
+// formulaLine is the one-line headline of the formula comparison.
+func formulaLine(f *formulaHeadline) string {
+	sign := "+"
+	if f.Diff < 0 {
+		sign = "-"
+	}
+	diff := uint64(f.Diff)
+	if f.Diff < 0 {
+		diff = uint64(-f.Diff)
+	}
+	return fmt.Sprintf("textbook 12lh²+13lh+Vh = %s; actual %s (%s%s, %+.2f%%)",
+		comma(f.Textbook), comma(f.Actual), sign, comma(diff), f.DiffPercent)
+}
+
+// archSummary lists the architecture facts analysis could establish, in the
+// article's notation (l, h, V, a) with config.json names for the rest.
+func archSummary(a *analysis.Architecture) string {
+	var parts []string
+	add := func(label string, f analysis.IntFact) {
+		if f.Known {
+			parts = append(parts, label+"="+strconv.FormatInt(f.Value, 10))
+		}
+	}
+	head := a.Family
+	if a.ModelType.Known && a.ModelType.Value != a.Family {
+		head += " (model_type " + a.ModelType.Value + ")"
+	}
+	add("l", a.Layers)
+	add("h", a.Hidden)
+	add("V", a.Vocab)
+	add("a", a.Heads)
+	add("kv_heads", a.KVHeads)
+	add("head_dim", a.HeadDim)
+	add("ffn", a.FFN)
+	add("encoder_layers", a.EncoderLayers)
+	if a.GatedMLP.Known && a.GatedMLP.Value {
+		parts = append(parts, "gated MLP")
+	}
+	if a.Norm.Known {
+		parts = append(parts, a.Norm.Value)
+	}
+	if a.Bias.Known {
+		parts = append(parts, "bias "+a.Bias.Value)
+	}
+	if a.TiedEmbeddings.Known {
+		if a.TiedEmbeddings.Value {
+			parts = append(parts, "tied embeddings")
+		} else {
+			parts = append(parts, "untied embeddings")
+		}
+	}
+	if a.LearnedPositions.Known && a.LearnedPositions.Value > 0 {
+		parts = append(parts, "learned positions "+strconv.FormatInt(a.LearnedPositions.Value, 10))
+	}
+	if a.ParallelBlocks.Known && a.ParallelBlocks.Value {
+		parts = append(parts, "parallel blocks")
+	}
+	if a.QKNorm.Known && a.QKNorm.Value {
+		parts = append(parts, "QK norm")
+	}
+	if m := a.MoE; m != nil {
+		s := "MoE"
+		if m.Experts.Known {
+			s += " " + strconv.FormatInt(m.Experts.Value, 10) + " experts"
+		}
+		if m.TopK.Known {
+			s += " top-" + strconv.FormatInt(m.TopK.Value, 10)
+		}
+		if m.SharedExperts.Known && m.SharedExperts.Value > 0 {
+			s += " +" + strconv.FormatInt(m.SharedExperts.Value, 10) + " shared"
+		}
+		if len(m.DenseLayers) > 0 {
+			s += ", " + strconv.Itoa(len(m.DenseLayers)) + " dense layers"
+		}
+		parts = append(parts, s)
+	}
+	if a.MLA != nil {
+		parts = append(parts, "MLA")
+	}
+	for _, x := range a.Extras {
+		parts = append(parts, "+"+x.Name+" ("+comma(x.Params)+" params)")
+	}
+	if len(parts) == 0 {
+		return head
+	}
+	return head + ": " + strings.Join(parts, ", ")
+}
+
+// renderInspectMarkdown writes r for a pull-request comment: tables, with
+// untrusted text in code spans (mdCode) so nothing in a tensor name can
+// break the table or inject markup.
+func renderInspectMarkdown(w io.Writer, r *inspectReport) error {
+	bw := bufio.NewWriter(w)
+	for i, c := range r.Checkpoints {
+		if i > 0 {
+			bw.WriteString("\n")
+		}
+		mdCheckpoint(bw, c, r.ListTensors)
+	}
+	if len(r.Errors) > 0 {
+		bw.WriteString("\n## Unreadable\n\n")
+		for _, e := range r.Errors {
+			fmt.Fprintf(bw, "- %s: %s\n", mdCode(e.Path), mdCode(e.Error))
+		}
+	}
+	return bw.Flush()
+}
+
+func mdCheckpoint(w *bufio.Writer, c *checkpointReport, listTensors bool) {
+	fmt.Fprintf(w, "## %s\n\n", mdCode(c.Path))
+	w.WriteString("| field | value |\n|---|---|\n")
+	fmt.Fprintf(w, "| read | %s |\n", mdCode(c.Chosen))
+	fmt.Fprintf(w, "| files | %d |\n", c.Shards)
+	fmt.Fprintf(w, "| header | %s bytes (%s) |\n", comma(c.HeaderBytes), humanize.IBytes(c.HeaderBytes))
+	fmt.Fprintf(w, "| data | %s bytes (%s) |\n", comma(c.DataBytes), humanize.IBytes(c.DataBytes))
+	fmt.Fprintf(w, "| status | %s |\n", c.Status)
+	if c.Index != nil {
+		total := "no total_size"
+		if c.Index.HasTotalSize {
+			total = "total_size " + comma(c.Index.TotalSize)
+		}
+		fmt.Fprintf(w, "| index | %s: %s entries, %d shards, %s |\n",
+			mdCode(c.Index.File), comma(uint64(c.Index.Entries)), c.Index.Shards, total)
+	}
+	if c.Config != "" {
+		fmt.Fprintf(w, "| config | %s |\n", mdCode(c.Config))
+	}
+	if c.Metadata != nil {
+		fmt.Fprintf(w, "| metadata | %s |\n", mdMetadata(c.Metadata))
+	} else {
+		fmt.Fprintf(w, "| metadata | differs between files (listed below) |\n")
+	}
+	fmt.Fprintf(w, "| tensors | %s |\n", comma(uint64(c.TensorCount)))
+
+	if c.Shards > 1 || c.Metadata == nil {
+		w.WriteString("\n| file | tensors | header | data | status | metadata |\n|---|--:|--:|--:|---|---|\n")
+		for i, f := range c.Files {
+			if i == maxTextFiles-1 && len(c.Files) > maxTextFiles {
+				fmt.Fprintf(w, "| … %d more files (`--format json` lists them all) | | | | | |\n", len(c.Files)-i)
+				break
+			}
+			status := completeStatus
+			if f.Stub {
+				status = "header-only"
+			}
+			meta := ""
+			if c.Metadata == nil {
+				meta = mdMetadata(f.Metadata)
+			}
+			fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s |\n", mdCode(f.Name), comma(uint64(f.Tensors)),
+				humanize.IBytes(f.HeaderBytes), humanize.IBytes(f.DataBytes), status, meta)
+		}
+	}
+
+	w.WriteString("\n| dtype | tensors | elements | bytes | parameters | side | buffers |\n|---|--:|--:|--:|--:|--:|--:|\n")
+	for _, d := range c.DTypes {
+		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s | %s |\n", mdCode(d.DType), comma(uint64(d.Tensors)), comma(d.Elements),
+			humanize.IBytes(d.Bytes), comma(d.LogicalParams), comma(d.SideElements), comma(d.BufferElements))
+	}
+	fmt.Fprintf(w, "| **total** | %s | %s | %s | %s | %s | %s |\n", comma(uint64(c.TensorCount)), comma(c.TotalElements),
+		humanize.IBytes(c.TotalBytes), comma(c.Totals.LogicalParams), comma(c.Totals.SideElements),
+		comma(c.Totals.BufferElements))
+
+	t := c.Totals
+	w.WriteString("\n| quantity | count | stored |\n|---|--:|--:|\n")
+	fmt.Fprintf(w, "| logical parameters | %s | %s |\n", comma(t.LogicalParams), humanize.IBytes(t.ParamBytes))
+	fmt.Fprintf(w, "| stored elements | %s | %s |\n", comma(t.StoredElements), humanize.IBytes(c.TotalBytes))
+	fmt.Fprintf(w, "| side tensors | %s (%s elements) | %s |\n", comma(uint64(t.SideTensors)), comma(t.SideElements), humanize.IBytes(t.SideBytes))
+	fmt.Fprintf(w, "| buffers | %s (%s elements) | %s |\n", comma(uint64(t.BufferTensors)), comma(t.BufferElements), humanize.IBytes(t.BufferBytes))
+
+	if c.Architecture != nil || c.Formula != nil {
+		w.WriteString("\n")
+		if c.Architecture != nil {
+			fmt.Fprintf(w, "**Architecture:** %s\n", mdCode(archSummary(c.Architecture)))
+		}
+		if c.Architecture != nil && c.Formula != nil {
+			w.WriteString("\n")
+		}
+		if c.Formula != nil {
+			fmt.Fprintf(w, "**Formula:** %s\n", formulaLine(c.Formula))
+		}
+	}
+
+	if len(c.Findings) > 0 {
+		w.WriteString("\n### Findings\n\n| level | code | message |\n|---|---|---|\n")
+		for _, f := range c.Findings {
+			fmt.Fprintf(w, "| %s | %s | %s |\n", f.Level, mdCode(f.Code), mdCode(f.Message))
+		}
+	}
+	if len(c.Warnings) > 0 {
+		w.WriteString("\n### Warnings\n\n| code | file | message |\n|---|---|---|\n")
+		for _, x := range c.Warnings {
+			fmt.Fprintf(w, "| %s | %s | %s |\n", mdCode(x.Code), mdCode(x.File), mdCode(x.Message))
+		}
+	}
+
+	if listTensors {
+		w.WriteString("\n### Tensors\n\n")
+		if len(c.Tensors) == 0 {
+			w.WriteString("No tensor matches.\n")
+			return
+		}
+		w.WriteString("| name | dtype | shape | elements | bytes | file |\n|---|---|---|--:|--:|---|\n")
+		for _, t := range c.Tensors {
+			fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s |\n", mdCode(t.Name), mdCode(t.DType), shapeString(t.Shape),
+				comma(t.Elements), humanize.IBytes(t.Bytes), mdCode(t.File))
+		}
+	}
+}
+
+// mdMetadata shows __metadata__ as code spans in a table cell.
+func mdMetadata(m []metadataEntry) string {
+	if len(m) == 0 {
+		return "(none)"
+	}
+	parts := make([]string, len(m))
+	for i, e := range m {
+		parts[i] = mdCode(e.Key + "=" + e.Value)
+	}
+	return strings.Join(parts, " ")
+}
+
+// mdCode puts untrusted text in a Markdown code span, safe inside a GFM
+// table: escapeLine first (control characters, bidi overrides), then the
+// table's cell separator | as \| (GFM splits cells before parsing code
+// spans), and a fence of backticks longer than any run inside the text
+// (CommonMark §6.1), padded with spaces when the text starts or ends with a
+// backtick.
+func mdCode(s string) string {
+	if s == "" {
+		return ""
+	}
+	s = strings.ReplaceAll(escapeLine(s), "|", `\|`)
+	longest, run := 0, 0
+	for i := 0; i < len(s); i++ {
+		if s[i] == '`' {
+			run++
+			longest = max(longest, run)
+		} else {
+			run = 0
+		}
+	}
+	fence := strings.Repeat("`", longest+1)
+	if strings.HasPrefix(s, "`") || strings.HasSuffix(s, "`") {
+		s = " " + s + " "
+	}
+	return fence + s + fence
+}
