@@ -5,6 +5,7 @@ import (
 	"embed"
 	"encoding/json"
 	"fmt"
+	"strings"
 )
 
 //go:embed facts/*.json
@@ -128,4 +129,39 @@ func (c Cfg) lookup(keys ...string) (any, bool) {
 		}
 	}
 	return cur, true
+}
+
+// fromFacts returns a builder for a model whose config comes from
+// facts/<name>.json: it loads the facts, hands the parsed config to tensors,
+// and returns the layout with the config written as indented JSON and the
+// tensors in the reference writer's order. A missing config key (Cfg.Int
+// panics) comes back as an error naming the model.
+func fromFacts(name string, tensors func(c Cfg) []Tensor) func() (Model, error) {
+	return func() (m Model, err error) {
+		f, err := LoadFacts(name)
+		if err != nil {
+			return Model{}, err
+		}
+		c, err := f.ParseCfg()
+		if err != nil {
+			return Model{}, fmt.Errorf("layouts: facts/%s.json: config: %w", name, err)
+		}
+		var cfg bytes.Buffer
+		if err := json.Indent(&cfg, f.Config, "", "  "); err != nil {
+			return Model{}, fmt.Errorf("layouts: facts/%s.json: config: %w", name, err)
+		}
+		cfg.WriteByte('\n')
+		defer func() {
+			if r := recover(); r != nil {
+				m, err = Model{}, fmt.Errorf("layouts: %s: %v", name, r)
+			}
+		}()
+		return Model{
+			Name:     name,
+			Source:   strings.Join(f.Source, " "),
+			Config:   cfg.String(),
+			Tensors:  HeaderOrder(tensors(c)),
+			Metadata: map[string]string{"format": "pt"},
+		}, nil
+	}
 }
