@@ -1,22 +1,209 @@
 package reader
 
 import (
+	"encoding/binary"
 	"errors"
+	"fmt"
 	"io"
+	"os"
 )
+
+// prefixLen is the size of the header length prefix: an 8-byte
+// little-endian unsigned integer N (safetensors format spec, "Format";
+// N_LEN in safetensors/src/tensor.rs).
+const prefixLen = 8
 
 // ParseHeader reads and validates the header of one .safetensors file of
 // the given size through r. name is used in errors and warnings.
 //
-// TODO(issue 2): implement.
+// It reads the 8-byte length prefix and the N header bytes and nothing
+// else: N is checked against size and lim.MaxHeaderBytes before the header
+// buffer is allocated, and tensor data is never touched. It applies every
+// rule of the reference (safetensors/src/tensor.rs) and is stricter where
+// the reference would hide a problem: duplicate keys at any level, a
+// non-string __metadata__ value and bytes after the last tensor are errors.
+// A file that ends exactly after its header while its tensors claim data is
+// accepted as a header-only stub (Header.Stub).
+//
+// Every error is an *Error wrapping ErrNotSafetensors, ErrHeaderTooLarge,
+// ErrMalformed or ErrLimit (or the I/O error from r).
 func ParseHeader(r io.ReaderAt, size int64, name string, lim Limits) (*Header, error) {
-	return nil, errors.New("not implemented")
+	lim = headerLimits(lim)
+	if size < 0 {
+		return nil, errorf(ErrMalformed, name, -1, "", "file size %d is negative", size)
+	}
+	if size == 0 {
+		return nil, errorf(ErrNotSafetensors, name, -1, "", "file is empty (0 bytes); a safetensors file starts with an 8-byte header length")
+	}
+	var prefix [prefixLen]byte
+	if size < prefixLen {
+		p := make([]byte, size)
+		if err := readFullAt(r, p, 0, name); err != nil {
+			return nil, err
+		}
+		return nil, notSafetensors(name, p, fmt.Sprintf("file is %d bytes, shorter than the 8-byte header length prefix", size))
+	}
+	if err := readFullAt(r, prefix[:], 0, name); err != nil {
+		return nil, err
+	}
+	n := binary.LittleEndian.Uint64(prefix[:])
+	avail := uint64(size) - prefixLen
+	switch {
+	case n > lim.MaxHeaderBytes:
+		if e := sniffFile(r, size, name); e != nil {
+			return nil, e
+		}
+		return nil, errorf(ErrHeaderTooLarge, name, 0, "", "header length %d is above the cap of %d bytes (the reference's MAX_HEADER_SIZE; raise the cap to accept it)", n, lim.MaxHeaderBytes)
+	case n > avail:
+		// Compared as n > size-8 so that n = 2^64-1 cannot overflow 8+n.
+		if e := sniffFile(r, size, name); e != nil {
+			return nil, e
+		}
+		return nil, errorf(ErrMalformed, name, 0, "", "header length %d runs past the end of the file: only %d bytes follow the length prefix (truncated, or not a safetensors file)", n, avail)
+	case n == 0:
+		return nil, errorf(ErrMalformed, name, 0, "", "header length is 0; expected a JSON object")
+	}
+	buf := make([]byte, n)
+	if err := readFullAt(r, buf, prefixLen, name); err != nil {
+		return nil, err
+	}
+	h, pos, err := parseHeaderJSON(buf, name, lim)
+	if err != nil {
+		if err.Err == ErrMalformed && (len(buf) == 0 || (buf[0] != '{' && !jsonSpace(buf[0]))) {
+			if e := sniffFile(r, size, name); e != nil {
+				return nil, e
+			}
+		}
+		return nil, err
+	}
+	h.HeaderLen = n
+	h.FileSize = uint64(size)
+	if err := checkLayout(h, avail-n, pos); err != nil {
+		return nil, err
+	}
+	return h, nil
+}
+
+// headerLimits fills the zero (or negative) fields of lim with the
+// defaults.
+func headerLimits(lim Limits) Limits {
+	d := DefaultLimits()
+	if lim.MaxHeaderBytes == 0 {
+		lim.MaxHeaderBytes = d.MaxHeaderBytes
+	}
+	if lim.MaxTensors <= 0 {
+		lim.MaxTensors = d.MaxTensors
+	}
+	if lim.MaxRank <= 0 {
+		lim.MaxRank = d.MaxRank
+	}
+	if lim.MaxNameBytes <= 0 {
+		lim.MaxNameBytes = d.MaxNameBytes
+	}
+	if lim.MaxMetadataBytes <= 0 {
+		lim.MaxMetadataBytes = d.MaxMetadataBytes
+	}
+	return lim
+}
+
+// readFullAt reads len(p) bytes at off, naming a short read as a file that
+// changed or is unreadable.
+func readFullAt(r io.ReaderAt, p []byte, off int64, name string) *Error {
+	got, err := r.ReadAt(p, off)
+	if got == len(p) {
+		return nil
+	}
+	if err == nil || errors.Is(err, io.EOF) {
+		return errorf(ErrMalformed, name, off+int64(got), "", "file ended after %d of the %d bytes expected at byte %d (did it change while being read?)", got, len(p), off)
+	}
+	return &Error{File: name, Offset: off, Msg: "reading the header: " + err.Error(), Err: err}
+}
+
+// sniffFile looks at the start of a file that failed the framing checks
+// and, when it is a format people mistake for safetensors, returns an error
+// that names it; otherwise nil.
+func sniffFile(r io.ReaderAt, size int64, name string) *Error {
+	p := make([]byte, min(size, sniffBytes))
+	if got, _ := r.ReadAt(p, 0); got > 0 {
+		if what := sniff(p[:got]); what != "" {
+			return errorf(ErrNotSafetensors, name, 0, "", "%s", what)
+		}
+	}
+	return nil
+}
+
+// notSafetensors names the format of p when sniff knows it, else says
+// fallback.
+func notSafetensors(name string, p []byte, fallback string) *Error {
+	if what := sniff(p); what != "" {
+		return errorf(ErrNotSafetensors, name, 0, "", "%s", what)
+	}
+	return errorf(ErrNotSafetensors, name, -1, "", "%s", fallback)
 }
 
 // OpenFile opens path (which must be a regular file), reads and validates
 // its header, and closes it.
 //
-// TODO(issue 2): implement.
+// The path is checked with Stat before it is opened, so a FIFO, a device
+// (/dev/zero), a socket or a directory is refused at once instead of
+// blocking or streaming forever; the opened file is checked again to be
+// the same regular file. Only 8 + N bytes are read, so a 100 GB (even
+// sparse) file costs what its header costs.
 func OpenFile(path string, lim Limits) (*Header, error) {
-	return nil, errors.New("not implemented")
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, openFileError(path, err)
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, errorf(ErrNotSafetensors, path, -1, "", "is %s, expected a regular .safetensors file", describeFileMode(fi.Mode()))
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, openFileError(path, err)
+	}
+	defer f.Close()
+	fi2, err := f.Stat()
+	if err != nil {
+		return nil, openFileError(path, err)
+	}
+	if !fi2.Mode().IsRegular() || !os.SameFile(fi, fi2) {
+		return nil, errorf(ErrNotSafetensors, path, -1, "", "changed while being opened (now %s), expected a regular .safetensors file", describeFileMode(fi2.Mode()))
+	}
+	return ParseHeader(f, fi2.Size(), path, lim)
+}
+
+// openFileError wraps a Stat or Open failure, keeping the cause (fs.ErrNotExist,
+// fs.ErrPermission) reachable with errors.Is next to ErrMissing for a file
+// that is not there.
+func openFileError(path string, err error) *Error {
+	msg := err.Error()
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		msg = pe.Op + ": " + pe.Err.Error()
+	}
+	if errors.Is(err, os.ErrNotExist) {
+		return &Error{File: path, Offset: -1, Msg: "no such file", Err: errors.Join(ErrMissing, err)}
+	}
+	return &Error{File: path, Offset: -1, Msg: msg, Err: err}
+}
+
+// describeFileMode names a file type for messages.
+func describeFileMode(m os.FileMode) string {
+	switch {
+	case m.IsDir():
+		return "a directory"
+	case m&os.ModeNamedPipe != 0:
+		return "a named pipe (FIFO)"
+	case m&os.ModeSocket != 0:
+		return "a socket"
+	case m&os.ModeCharDevice != 0:
+		return "a character device"
+	case m&os.ModeDevice != 0:
+		return "a device"
+	case m&os.ModeSymlink != 0:
+		return "a symbolic link"
+	case m.IsRegular():
+		return "a regular file"
+	}
+	return "not a regular file (mode " + m.String() + ")"
 }

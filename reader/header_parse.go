@@ -1,0 +1,445 @@
+package reader
+
+import (
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// headerMetadataKey is the reserved header key holding free-form string pairs
+// (safetensors format spec: "special key __metadata__ ... string to string
+// map").
+const headerMetadataKey = "__metadata__"
+
+// The three fields of a tensor entry (safetensors format spec; TensorInfo
+// in safetensors/src/tensor.rs).
+const (
+	hdrFieldDType   = "dtype"
+	hdrFieldShape   = "shape"
+	hdrFieldOffsets = "data_offsets"
+)
+
+// headerTensorLoc remembers where a tensor's entry was in the header and where
+// its dimensions sit in the shared shape arena.
+type headerTensorLoc struct {
+	pos        int // position of the tensor's name in the JSON
+	shapeStart int
+	rank       int
+}
+
+// headerUnknownField aggregates one unknown tensor field across the header, so
+// a file whose every entry carries it yields one warning, not 90,000.
+type headerUnknownField struct {
+	name  string
+	count int
+	first string
+}
+
+// parseHeaderJSON parses the N header bytes into a Header (without the
+// framing fields) and the header positions of its tensors.
+func parseHeaderJSON(buf []byte, name string, lim Limits) (*Header, []headerTensorLoc, *Error) {
+	if !utf8.Valid(buf) {
+		at := 0
+		for at < len(buf) {
+			r, n := utf8.DecodeRune(buf[at:])
+			if r == utf8.RuneError && n <= 1 {
+				break
+			}
+			at += n
+		}
+		return nil, nil, errorf(ErrMalformed, name, prefixLen+int64(at), "", "header is not valid UTF-8 (byte %#02x); the spec requires UTF-8 JSON", buf[at])
+	}
+	s := &headerScanner{data: string(buf), file: name, base: prefixLen}
+	if strings.HasPrefix(s.data, "\uFEFF") {
+		return nil, nil, s.errAt(0, ErrMalformed, "", "header starts with a UTF-8 byte order mark; expected '{'")
+	}
+	s.skipWS()
+	if s.pos == len(s.data) {
+		return nil, nil, s.errAt(0, ErrMalformed, "", "header is blank; expected a JSON object")
+	}
+	if s.peek() != '{' {
+		return nil, nil, s.errAt(s.pos, ErrMalformed, "", "header must be a JSON object, found %s", s.describe(s.pos))
+	}
+	s.pos++
+
+	// Size the slices from a cheap count of the field every tensor has, so
+	// a well-formed header is parsed without regrowing them; the estimate is
+	// capped so hostile text cannot inflate it past the tensor cap.
+	est := min(strings.Count(s.data, `"`+hdrFieldOffsets+`"`), lim.MaxTensors)
+	h := &Header{File: name, Tensors: make([]Tensor, 0, est)}
+	locs := make([]headerTensorLoc, 0, est)
+	arena := make([]uint64, 0, 3*est)
+	var unknown []headerUnknownField
+	seenMeta := false
+
+	s.skipWS()
+	if s.peek() == '}' {
+		s.pos++
+	} else {
+		for {
+			s.skipWS()
+			at := s.pos
+			key, err := s.readString(lim.MaxNameBytes, "tensor name", "")
+			if err != nil {
+				return nil, nil, err
+			}
+			if err := s.expect(':', key, "':' after the tensor name"); err != nil {
+				return nil, nil, err
+			}
+			s.skipWS()
+			if key == headerMetadataKey {
+				if seenMeta {
+					return nil, nil, s.errAt(at, ErrMalformed, "", "duplicate %s; the spec forbids duplicate keys", headerMetadataKey)
+				}
+				seenMeta = true
+				if h.Metadata, err = s.parseMetadata(lim); err != nil {
+					return nil, nil, err
+				}
+			} else {
+				if len(h.Tensors) >= lim.MaxTensors {
+					return nil, nil, s.errAt(at, ErrLimit, key, "more than %d tensors in one file (raise the cap to accept it)", lim.MaxTensors)
+				}
+				t := Tensor{Name: key, File: name}
+				loc := headerTensorLoc{pos: at, shapeStart: len(arena)}
+				if arena, err = s.parseTensor(&t, arena, &unknown, lim); err != nil {
+					return nil, nil, err
+				}
+				loc.rank = len(arena) - loc.shapeStart
+				h.Tensors = append(h.Tensors, t)
+				locs = append(locs, loc)
+			}
+			s.skipWS()
+			c := s.peek()
+			if c == '}' {
+				s.pos++
+				break
+			}
+			if c != ',' {
+				return nil, nil, s.errAt(s.pos, ErrMalformed, "", "expected ',' or '}' after tensor %q, found %s", key, s.describe(s.pos))
+			}
+			s.pos++
+			s.skipWS()
+			if s.peek() == '}' {
+				return nil, nil, s.errAt(s.pos, ErrMalformed, "", "trailing comma before '}'; JSON forbids it")
+			}
+		}
+	}
+	// The official writer pads the header with spaces to a multiple of 8
+	// (safetensors/src/tensor.rs, prepare); serde_json also allows other
+	// JSON whitespace there. Anything else after the object is an error.
+	s.skipWS()
+	if s.pos < len(s.data) {
+		if s.data[s.pos] == 0 {
+			return nil, nil, s.errAt(s.pos, ErrMalformed, "", "NUL padding after the JSON object; the writer pads with spaces")
+		}
+		return nil, nil, s.errAt(s.pos, ErrMalformed, "", "trailing data after the JSON object: %s", s.describe(s.pos))
+	}
+
+	// Shapes point into one arena, capped so that appending to one shape
+	// cannot overwrite the next.
+	for i := range h.Tensors {
+		l := locs[i]
+		h.Tensors[i].Shape = arena[l.shapeStart : l.shapeStart+l.rank : l.shapeStart+l.rank]
+	}
+	if err := checkDuplicates(s, h.Tensors, locs); err != nil {
+		return nil, nil, err
+	}
+	for _, u := range unknown {
+		msg := "tensor " + strconv.Quote(u.first) + " has unknown field " + strconv.Quote(u.name) + "; the reference ignores it"
+		if u.count > 1 {
+			msg = "unknown field " + strconv.Quote(u.name) + " in " + strconv.Itoa(u.count) + " tensor entries (first " + strconv.Quote(u.first) + "); the reference ignores it"
+		}
+		h.Warnings = append(h.Warnings, Warning{Code: "unknown_field", File: name, Message: msg})
+	}
+	return h, locs, nil
+}
+
+// checkDuplicates refuses two tensors with the same name: the spec forbids
+// it, and a last-wins reader would silently hide one of them.
+func checkDuplicates(s *headerScanner, ts []Tensor, locs []headerTensorLoc) *Error {
+	seen := make(map[string]int, len(ts))
+	for i := range ts {
+		if j, dup := seen[ts[i].Name]; dup {
+			return s.errAt(locs[i].pos, ErrMalformed, ts[i].Name, "duplicate tensor name (first at byte %d); the spec forbids duplicate keys", s.base+int64(locs[j].pos))
+		}
+		seen[ts[i].Name] = i
+	}
+	return nil
+}
+
+// parseTensor reads one tensor entry {"dtype", "shape", "data_offsets"}
+// into t, appending its dimensions to arena.
+func (s *headerScanner) parseTensor(t *Tensor, arena []uint64, unknown *[]headerUnknownField, lim Limits) ([]uint64, *Error) {
+	name := t.Name
+	if s.peek() != '{' {
+		return arena, s.errAt(s.pos, ErrMalformed, name, "entry is %s; expected an object with dtype, shape and data_offsets", s.describe(s.pos))
+	}
+	entry := s.pos
+	s.pos++
+	var seenDType, seenShape, seenOffsets bool
+	var extra []string // unknown field names of this entry, for duplicates
+	s.skipWS()
+	if s.peek() == '}' {
+		s.pos++
+		return arena, s.errAt(entry, ErrMalformed, name, "entry is empty; expected dtype, shape and data_offsets")
+	}
+	for {
+		s.skipWS()
+		at := s.pos
+		field, err := s.readString(lim.MaxNameBytes, "field name", name)
+		if err != nil {
+			return arena, err
+		}
+		if err := s.expect(':', name, "':' after field "+strconv.Quote(field)); err != nil {
+			return arena, err
+		}
+		s.skipWS()
+		dup := false
+		switch field {
+		case hdrFieldDType:
+			dup, seenDType = seenDType, true
+			if !dup {
+				if t.DType, err = s.parseDType(name); err != nil {
+					return arena, err
+				}
+			}
+		case hdrFieldShape:
+			dup, seenShape = seenShape, true
+			if !dup {
+				if arena, err = s.parseShape(name, arena, lim.MaxRank); err != nil {
+					return arena, err
+				}
+			}
+		case hdrFieldOffsets:
+			dup, seenOffsets = seenOffsets, true
+			if !dup {
+				if t.Begin, t.End, err = s.parseOffsets(name); err != nil {
+					return arena, err
+				}
+			}
+		default:
+			for _, f := range []string{hdrFieldDType, hdrFieldShape, hdrFieldOffsets} {
+				if strings.EqualFold(field, f) || strings.TrimSpace(field) == f {
+					return arena, s.errAt(at, ErrMalformed, name, "field %q is not %q (field names are exact and case-sensitive)", field, f)
+				}
+			}
+			for _, e := range extra {
+				dup = dup || e == field
+			}
+			if !dup {
+				extra = append(extra, field)
+				noteUnknownField(unknown, field, name)
+				if err := s.skipValue(name, lim.MaxMetadataBytes); err != nil {
+					return arena, err
+				}
+			}
+		}
+		if dup {
+			return arena, s.errAt(at, ErrMalformed, name, "duplicate field %q; the spec forbids duplicate keys", field)
+		}
+		s.skipWS()
+		c := s.peek()
+		if c == '}' {
+			s.pos++
+			break
+		}
+		if c != ',' {
+			return arena, s.errAt(s.pos, ErrMalformed, name, "expected ',' or '}' in the tensor entry, found %s", s.describe(s.pos))
+		}
+		s.pos++
+		s.skipWS()
+		if s.peek() == '}' {
+			return arena, s.errAt(s.pos, ErrMalformed, name, "trailing comma before '}'; JSON forbids it")
+		}
+	}
+	for _, f := range []struct {
+		seen bool
+		name string
+	}{{seenDType, hdrFieldDType}, {seenShape, hdrFieldShape}, {seenOffsets, hdrFieldOffsets}} {
+		if !f.seen {
+			return arena, s.errAt(entry, ErrMalformed, name, "entry has no %q; expected dtype, shape and data_offsets", f.name)
+		}
+	}
+	return arena, nil
+}
+
+// noteUnknownField counts an unknown field for the aggregated warning.
+func noteUnknownField(unknown *[]headerUnknownField, field, tensor string) {
+	for i := range *unknown {
+		if (*unknown)[i].name == field {
+			(*unknown)[i].count++
+			return
+		}
+	}
+	*unknown = append(*unknown, headerUnknownField{name: field, count: 1, first: tensor})
+}
+
+// parseDType reads the dtype string; it must be one of the 22 spellings of
+// the reference exactly (serde matches enum variants case-sensitively).
+func (s *headerScanner) parseDType(tensor string) (DType, *Error) {
+	at := s.pos
+	if s.peek() != '"' {
+		return "", s.errAt(at, ErrMalformed, tensor, "dtype is %s; expected a string such as \"F32\"", s.describe(at))
+	}
+	v, err := s.readString(64, "dtype", tensor)
+	if err != nil {
+		return "", err
+	}
+	if d, ok := lookupDType(v); ok {
+		return d, nil
+	}
+	if hint := dtypeHint(v); hint != "" {
+		return "", s.errAt(at, ErrMalformed, tensor, "unknown dtype %q: the safetensors spec spells it %q; valid dtypes: %s", v, string(hint), validDTypeList())
+	}
+	return "", s.errAt(at, ErrMalformed, tensor, "unknown dtype %q; valid dtypes: %s", v, validDTypeList())
+}
+
+// parseShape reads the shape array, refusing it as soon as it passes
+// maxRank dimensions so a 50-million-entry shape costs nothing.
+func (s *headerScanner) parseShape(tensor string, arena []uint64, maxRank int) ([]uint64, *Error) {
+	if s.peek() != '[' {
+		return arena, s.errAt(s.pos, ErrMalformed, tensor, "shape is %s; expected an array of non-negative integers", s.describe(s.pos))
+	}
+	s.pos++
+	s.skipWS()
+	if s.peek() == ']' {
+		s.pos++
+		return arena, nil
+	}
+	for rank := 1; ; rank++ {
+		s.skipWS()
+		if rank > maxRank {
+			return arena, s.errAt(s.pos, ErrLimit, tensor, "shape has more than %d dimensions (raise the cap to accept it)", maxRank)
+		}
+		d, err := s.readUint(tensor, "shape dimension")
+		if err != nil {
+			return arena, err
+		}
+		arena = append(arena, d)
+		s.skipWS()
+		switch s.peek() {
+		case ']':
+			s.pos++
+			return arena, nil
+		case ',':
+			s.pos++
+			s.skipWS()
+			if s.peek() == ']' {
+				return arena, s.errAt(s.pos, ErrMalformed, tensor, "trailing comma in shape; JSON forbids it")
+			}
+		default:
+			return arena, s.errAt(s.pos, ErrMalformed, tensor, "expected ',' or ']' in shape, found %s", s.describe(s.pos))
+		}
+	}
+}
+
+// parseOffsets reads data_offsets: exactly two non-negative integers
+// [begin, end] ([usize; 2] in the reference).
+func (s *headerScanner) parseOffsets(tensor string) (begin, end uint64, err *Error) {
+	at := s.pos
+	if s.peek() != '[' {
+		return 0, 0, s.errAt(at, ErrMalformed, tensor, "data_offsets is %s; expected [begin, end]", s.describe(at))
+	}
+	s.pos++
+	var v [2]uint64
+	for i := 0; i < 3; i++ {
+		s.skipWS()
+		if s.peek() == ']' && i < 2 {
+			return 0, 0, s.errAt(at, ErrMalformed, tensor, "data_offsets has %d numbers; expected exactly 2 [begin, end]", i)
+		}
+		if i == 2 {
+			return 0, 0, s.errAt(at, ErrMalformed, tensor, "data_offsets has more than 2 values; expected exactly 2 [begin, end]")
+		}
+		if v[i], err = s.readUint(tensor, "data_offsets value"); err != nil {
+			return 0, 0, err
+		}
+		s.skipWS()
+		switch s.peek() {
+		case ']':
+			s.pos++
+			if i == 0 {
+				return 0, 0, s.errAt(at, ErrMalformed, tensor, "data_offsets has 1 number; expected exactly 2 [begin, end]")
+			}
+			return v[0], v[1], nil
+		case ',':
+			s.pos++
+		default:
+			return 0, 0, s.errAt(s.pos, ErrMalformed, tensor, "expected ',' or ']' in data_offsets, found %s", s.describe(s.pos))
+		}
+	}
+	return 0, 0, s.errAt(at, ErrMalformed, tensor, "data_offsets is not [begin, end]")
+}
+
+// parseMetadata reads __metadata__: null, or an object of string to string
+// (the reference's HashMap<String, String>), with the total size of keys and
+// values capped by lim.MaxMetadataBytes while scanning.
+func (s *headerScanner) parseMetadata(lim Limits) ([]MetadataEntry, *Error) {
+	if hasPrefixAt(s.data, s.pos, "null") {
+		s.pos += 4
+		return nil, nil
+	}
+	if s.peek() != '{' {
+		return nil, s.errAt(s.pos, ErrMalformed, "", "%s is %s; expected an object of strings or null", headerMetadataKey, s.describe(s.pos))
+	}
+	s.pos++
+	out := []MetadataEntry{}
+	var seen map[string]struct{}
+	budget := lim.MaxMetadataBytes
+	s.skipWS()
+	if s.peek() == '}' {
+		s.pos++
+		return out, nil
+	}
+	for {
+		s.skipWS()
+		at := s.pos
+		k, err := s.readString(max(budget, 0), headerMetadataKey+" key", "")
+		if err != nil {
+			return nil, metadataCapError(err, lim)
+		}
+		budget -= len(k)
+		if err := s.expect(':', "", "':' after "+headerMetadataKey+" key "+strconv.Quote(k)); err != nil {
+			return nil, err
+		}
+		s.skipWS()
+		if s.peek() != '"' {
+			return nil, s.errAt(s.pos, ErrMalformed, "", "%s value for key %q is %s; expected a string", headerMetadataKey, k, s.describe(s.pos))
+		}
+		v, err := s.readString(max(budget, 0), headerMetadataKey+" value", "")
+		if err != nil {
+			return nil, metadataCapError(err, lim)
+		}
+		budget -= len(v)
+		if seen == nil {
+			seen = map[string]struct{}{}
+		}
+		if _, dup := seen[k]; dup {
+			return nil, s.errAt(at, ErrMalformed, "", "duplicate %s key %q; the spec forbids duplicate keys", headerMetadataKey, k)
+		}
+		seen[k] = struct{}{}
+		out = append(out, MetadataEntry{Key: k, Value: v})
+		s.skipWS()
+		c := s.peek()
+		if c == '}' {
+			s.pos++
+			return out, nil
+		}
+		if c != ',' {
+			return nil, s.errAt(s.pos, ErrMalformed, "", "expected ',' or '}' in %s, found %s", headerMetadataKey, s.describe(s.pos))
+		}
+		s.pos++
+		s.skipWS()
+		if s.peek() == '}' {
+			return nil, s.errAt(s.pos, ErrMalformed, "", "trailing comma in %s; JSON forbids it", headerMetadataKey)
+		}
+	}
+}
+
+// metadataCapError rewords a string-length limit hit inside __metadata__ as the
+// metadata cap it really is.
+func metadataCapError(err *Error, lim Limits) *Error {
+	if err.Err == ErrLimit {
+		err.Msg = headerMetadataKey + " is larger than " + strconv.Itoa(lim.MaxMetadataBytes) + " bytes (raise the cap to accept it)"
+	}
+	return err
+}
