@@ -2,28 +2,510 @@ package reader
 
 import (
 	"context"
-	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
 )
 
 // Open resolves path (a .safetensors file, a *.safetensors.index.json, or a
 // model folder) and reads every header of the checkpoint, shards in
 // parallel with bounded concurrency, plus config.json beside the weights.
 //
-// TODO(issue 2): implement.
+// A folder is read through its index if it has one
+// (model.safetensors.index.json when there are several), else through
+// model.safetensors, else through every *.safetensors in it sorted by name.
+// Shard names from an index are checked before anything is opened, and
+// every file in a folder is opened through os.Root, so neither a name nor a
+// symbolic link can reach outside the folder. A path that is a FIFO, a
+// device or a socket is refused without being opened.
+//
+// Errors are *Error values wrapping ErrMissing, ErrUnsafePath,
+// ErrMalformed, ErrLimit, ErrNotSafetensors or ErrAmbiguous; when several
+// shards are broken, the error is the first broken shard's in shard order.
 func Open(ctx context.Context, path string, lim Limits) (*Checkpoint, error) {
-	return nil, errors.New("not implemented")
+	lim = effectiveLimits(lim)
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, fileError(path, "opening", err)
+	}
+	ck := &Checkpoint{Path: path}
+	if fi.IsDir() {
+		ck.Dir = path
+		return openFolder(ctx, ck, lim)
+	}
+	if err := wantRegular(path, fi); err != nil {
+		return nil, err
+	}
+	ck.Dir = filepath.Dir(path)
+	if strings.HasSuffix(path, ".json") {
+		return openIndexPath(ctx, ck, lim)
+	}
+	return openSingle(ck, lim)
 }
 
-// ParseIndex parses and validates a *.safetensors.index.json.
-//
-// TODO(issue 2): implement.
+// ParseIndex parses and validates a *.safetensors.index.json: one JSON
+// object, no duplicate keys anywhere, a weight_map object of tensor name to
+// shard name (every shard name safe to open, at most lim.MaxShards of
+// them), and metadata.total_size absent, null or an integer. name is used in
+// errors.
 func ParseIndex(data []byte, name string, lim Limits) (*Index, error) {
-	return nil, errors.New("not implemented")
+	idx, _, err := parseIndex(data, name, lim)
+	if err != nil {
+		return nil, err
+	}
+	return idx, nil
 }
 
-// ParseConfig parses config.json strictly into raw facts.
-//
-// TODO(issue 2): implement.
+// ParseConfig parses config.json strictly into raw facts: one JSON object,
+// no duplicate names, valid UTF-8, bounded nesting, numbers kept as their
+// exact text (Number). name is used in errors.
 func ParseConfig(data []byte, name string, lim Limits) (*Config, error) {
-	return nil, errors.New("not implemented")
+	return parseConfig(data, name, lim)
+}
+
+// effectiveLimits fills the zero fields of lim from DefaultLimits, as the
+// Limits doc promises.
+func effectiveLimits(lim Limits) Limits {
+	d := DefaultLimits()
+	if lim.MaxHeaderBytes == 0 {
+		lim.MaxHeaderBytes = d.MaxHeaderBytes
+	}
+	if lim.MaxTensors == 0 {
+		lim.MaxTensors = d.MaxTensors
+	}
+	if lim.MaxRank == 0 {
+		lim.MaxRank = d.MaxRank
+	}
+	if lim.MaxNameBytes == 0 {
+		lim.MaxNameBytes = d.MaxNameBytes
+	}
+	if lim.MaxMetadataBytes == 0 {
+		lim.MaxMetadataBytes = d.MaxMetadataBytes
+	}
+	if lim.MaxIndexBytes == 0 {
+		lim.MaxIndexBytes = d.MaxIndexBytes
+	}
+	if lim.MaxShards == 0 {
+		lim.MaxShards = d.MaxShards
+	}
+	if lim.MaxConfigBytes == 0 {
+		lim.MaxConfigBytes = d.MaxConfigBytes
+	}
+	if lim.Concurrency <= 0 {
+		// Header reads are small and mostly wait on the file system, so
+		// more readers than cores help; at least 4 even on one core.
+		lim.Concurrency = max(2*runtime.GOMAXPROCS(0), 4)
+	}
+	return lim
+}
+
+// openSingle reads a .safetensors file the user named directly, and the
+// config.json beside it.
+func openSingle(ck *Checkpoint, lim Limits) (*Checkpoint, error) {
+	h, err := OpenFile(ck.Path, lim)
+	if err != nil {
+		return nil, err
+	}
+	base := filepath.Base(ck.Path)
+	setTensorFile(h, base)
+	ck.Source = SourceFile
+	ck.Chosen = base + " (file)"
+	if err := readConfigBeside(ck, lim); err != nil {
+		return nil, err
+	}
+	return finish(ck, []*Header{h}, nil), nil
+}
+
+// openIndexPath reads an index the user named directly, its shards through
+// the index's folder, and config.json.
+func openIndexPath(ctx context.Context, ck *Checkpoint, lim Limits) (*Checkpoint, error) {
+	f, size, err := openPlain(ck.Path)
+	if err != nil {
+		return nil, err
+	}
+	data, err := readBounded(f, ck.Path, size, lim.MaxIndexBytes, "MaxIndexBytes")
+	f.Close()
+	if err != nil {
+		return nil, err
+	}
+	m, err := openModelDir(ck.Dir)
+	if err != nil {
+		return nil, err
+	}
+	defer m.Close()
+	ck.Source = SourceIndex
+	return openIndexed(ctx, ck, m, data, filepath.Base(ck.Path), lim)
+}
+
+// openFolder reads a model folder according to planFolder.
+func openFolder(ctx context.Context, ck *Checkpoint, lim Limits) (*Checkpoint, error) {
+	m, err := openModelDir(ck.Dir)
+	if err != nil {
+		return nil, err
+	}
+	defer m.Close()
+	plan, err := planFolder(m)
+	if err != nil {
+		return nil, err
+	}
+	ck.Source = plan.source
+	if plan.source == SourceFolderIndex {
+		data, err := m.readSmall(plan.index, lim.MaxIndexBytes, "MaxIndexBytes")
+		if err != nil {
+			return nil, err
+		}
+		return openIndexed(ctx, ck, m, data, plan.index, lim)
+	}
+	if plan.source == SourceFolderFile {
+		ck.Chosen = plan.files[0] + " (file)"
+	} else {
+		ck.Chosen = fmt.Sprintf("%d *%s files (no index)", len(plan.files), shardSuffix)
+		if len(plan.files) == 1 {
+			ck.Chosen = plan.files[0] + " (the folder's only " + shardSuffix + " file)"
+		}
+	}
+	// Config first: a malformed config.json is reported before any shard
+	// is read, whatever the shards hold.
+	if err := readConfigIn(ck, m, lim); err != nil {
+		return nil, err
+	}
+	headers, err := readShards(ctx, m, plan.files, lim, nil)
+	if err != nil {
+		return nil, err
+	}
+	if len(headers) > 1 {
+		if err := checkNoDuplicates(headers); err != nil {
+			return nil, err
+		}
+	}
+	return finish(ck, headers, nil), nil
+}
+
+// openIndexed parses the index, reads config.json and every shard, and
+// checks the shards against the weight map.
+func openIndexed(ctx context.Context, ck *Checkpoint, m *modelDir, data []byte, indexName string, lim Limits) (*Checkpoint, error) {
+	idx, extra, err := parseIndex(data, indexName, lim)
+	if err != nil {
+		return nil, err
+	}
+	ck.Index = idx
+	ck.Chosen = fmt.Sprintf("%s (index, %d shards)", indexName, len(idx.Shards))
+	if len(idx.Shards) == 1 {
+		ck.Chosen = indexName + " (index, 1 shard)"
+	}
+	if err := readConfigIn(ck, m, lim); err != nil {
+		return nil, err
+	}
+	results := make([]shardCheck, len(idx.Shards))
+	check := func(i int, h *Header) {
+		results[i] = checkShardAgainstIndex(idx.WeightMap, idx.Shards[i], h)
+	}
+	headers, err := readShards(ctx, m, idx.Shards, lim, check)
+	if err != nil {
+		return nil, err
+	}
+	warns, err := reconcileIndex(idx, extra, headers, results)
+	if err != nil {
+		return nil, err
+	}
+	return finish(ck, headers, warns), nil
+}
+
+// readConfigBeside reads config.json in the folder of a file the user
+// named directly.
+func readConfigBeside(ck *Checkpoint, lim Limits) error {
+	m, err := openModelDir(ck.Dir)
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	return readConfigIn(ck, m, lim)
+}
+
+// readConfigIn reads config.json in the model folder into ck.Config; an
+// absent config.json leaves it nil.
+func readConfigIn(ck *Checkpoint, m *modelDir, lim Limits) error {
+	_, ok, err := m.stat(ConfigName)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return nil
+	}
+	data, err := m.readSmall(ConfigName, lim.MaxConfigBytes, "MaxConfigBytes")
+	if err != nil {
+		return err
+	}
+	cfg, err := parseConfig(data, filepath.Join(ck.Dir, ConfigName), lim)
+	if err != nil {
+		return err
+	}
+	ck.Config = cfg
+	return nil
+}
+
+// readShards reads the headers of names (relative to the folder) with at
+// most lim.Concurrency reads at once and returns them in the order of
+// names. check, when not nil, runs on each header in the reading goroutine.
+//
+// When a shard fails, shards after it in order are skipped while shards
+// before it still finish, so the error returned is always the first broken
+// shard's in shard order, however the reads were scheduled.
+func readShards(ctx context.Context, m *modelDir, names []string, lim Limits, check func(int, *Header)) ([]*Header, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	headers := make([]*Header, len(names))
+	errs := make([]error, len(names))
+	var next atomic.Int64
+	var firstBad atomic.Int64
+	firstBad.Store(int64(len(names)))
+	workers := min(lim.Concurrency, len(names))
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= len(names) {
+					return
+				}
+				if int64(i) > firstBad.Load() {
+					continue
+				}
+				if err := ctx.Err(); err != nil {
+					errs[i] = err
+					markBad(&firstBad, i)
+					continue
+				}
+				h, err := readShard(m, names[i], lim)
+				if err != nil {
+					errs[i] = err
+					markBad(&firstBad, i)
+					continue
+				}
+				if check != nil {
+					check(i, h)
+				}
+				headers[i] = h
+			}
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return headers, nil
+}
+
+// markBad lowers firstBad to i.
+func markBad(firstBad *atomic.Int64, i int) {
+	for {
+		cur := firstBad.Load()
+		if int64(i) >= cur || firstBad.CompareAndSwap(cur, int64(i)) {
+			return
+		}
+	}
+}
+
+// readShard opens one file of the folder through the root and parses its
+// header.
+func readShard(m *modelDir, name string, lim Limits) (*Header, error) {
+	f, size, err := m.open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	h, err := ParseHeader(f, size, name, lim)
+	if err != nil {
+		return nil, err
+	}
+	setTensorFile(h, name)
+	return h, nil
+}
+
+// setTensorFile names the file every tensor of h lives in, relative to the
+// checkpoint's folder.
+func setTensorFile(h *Header, name string) {
+	for i := range h.Tensors {
+		h.Tensors[i].File = name
+	}
+}
+
+// finish gathers the headers' tensors and warnings into ck.
+func finish(ck *Checkpoint, headers []*Header, own []Warning) *Checkpoint {
+	n, w := 0, len(own)
+	for _, h := range headers {
+		n += len(h.Tensors)
+		w += len(h.Warnings)
+	}
+	ck.Files = headers
+	ck.Tensors = make([]Tensor, 0, n)
+	ck.Warnings = make([]Warning, 0, w)
+	for _, h := range headers {
+		ck.Tensors = append(ck.Tensors, h.Tensors...)
+		ck.Warnings = append(ck.Warnings, h.Warnings...)
+	}
+	ck.Warnings = append(ck.Warnings, own...)
+	if len(ck.Warnings) == 0 {
+		ck.Warnings = nil
+	}
+	return ck
+}
+
+// checkNoDuplicates refuses a folder of several files without an index
+// where one tensor name is in two files: which one a loader keeps depends
+// on the loader.
+func checkNoDuplicates(headers []*Header) error {
+	seen := make(map[string]int)
+	for i, h := range headers {
+		for _, t := range h.Tensors {
+			if j, ok := seen[t.Name]; ok {
+				return errorf(ErrMalformed, h.File, -1, t.Name, "also in %s: a tensor must be in one file only", quoteName(headers[j].File))
+			}
+			seen[t.Name] = i
+		}
+	}
+	return nil
+}
+
+// maxNamesShown bounds how many tensor names a warning lists.
+const maxNamesShown = 3
+
+// shardCheck is what one shard's header says about the weight map,
+// computed in the goroutine that read it.
+type shardCheck struct {
+	// matched counts tensors the index maps to this shard.
+	matched int
+	// elsewhere are tensors the index maps to another shard.
+	elsewhere []string
+	// unmapped are tensors the index does not map at all.
+	unmapped []string
+}
+
+// checkShardAgainstIndex compares one shard's tensors with the weight map.
+// Shard names in the map are interned, but comparing strings is exact either
+// way.
+func checkShardAgainstIndex(wm map[string]string, shard string, h *Header) shardCheck {
+	var c shardCheck
+	for i := range h.Tensors {
+		name := h.Tensors[i].Name
+		s, ok := wm[name]
+		switch {
+		case !ok:
+			c.unmapped = append(c.unmapped, name)
+		case s == shard:
+			c.matched++
+		default:
+			c.elsewhere = append(c.elsewhere, name)
+		}
+	}
+	return c
+}
+
+// reconcileIndex turns the per-shard checks into the checkpoint's errors
+// and warnings: a tensor in two shards and a mapped tensor absent from its
+// shard are errors; unmapped tensors and a wrong total_size are warnings.
+func reconcileIndex(idx *Index, extra *indexExtra, headers []*Header, results []shardCheck) ([]Warning, error) {
+	shardPos := make(map[string]int, len(idx.Shards))
+	for i, s := range idx.Shards {
+		shardPos[s] = i
+	}
+	// Lazily built name sets, only for shards an error path looks into.
+	sets := make(map[int]map[string]bool)
+	has := func(i int, name string) bool {
+		set, ok := sets[i]
+		if !ok {
+			set = make(map[string]bool, len(headers[i].Tensors))
+			for _, t := range headers[i].Tensors {
+				set[t.Name] = true
+			}
+			sets[i] = set
+		}
+		return set[name]
+	}
+	// A tensor found in a shard the index does not map it to: either the
+	// mapped shard has it too (one tensor in two shards) or the mapped shard
+	// lacks it.
+	for j, r := range results {
+		for _, name := range r.elsewhere {
+			k := shardPos[idx.WeightMap[name]]
+			if has(k, name) {
+				a, b := min(j, k), max(j, k)
+				return nil, errorf(ErrMalformed, idx.File, -1, name, "in two shards, %s and %s: a tensor must be in one shard only", quoteName(idx.Shards[a]), quoteName(idx.Shards[b]))
+			}
+			return nil, errorf(ErrMissing, idx.Shards[k], -1, name, "mapped to this shard by %s but absent from it (it is in %s)", idx.File, quoteName(idx.Shards[j]))
+		}
+	}
+	for i, r := range results {
+		if r.matched == extra.perShard[i] {
+			continue
+		}
+		var missing []string
+		for name, s := range idx.WeightMap {
+			if s == idx.Shards[i] && !has(i, name) {
+				missing = append(missing, name)
+			}
+		}
+		sort.Strings(missing)
+		msg := fmt.Sprintf("mapped to this shard by %s but absent from it", idx.File)
+		if len(missing) > 1 {
+			msg += fmt.Sprintf(" (and %d more tensors)", len(missing)-1)
+		}
+		return nil, &Error{File: idx.Shards[i], Offset: -1, Tensor: missing[0], Msg: msg, Err: ErrMissing}
+	}
+	var warns []Warning
+	// Unmapped tensors: not in the weight map, so not in any other shard's
+	// mapped set; a name unmapped in two shards is still a duplicate.
+	unmappedIn := make(map[string]int)
+	var shown []string
+	total := 0
+	for i, r := range results {
+		for _, name := range r.unmapped {
+			if j, ok := unmappedIn[name]; ok {
+				return nil, errorf(ErrMalformed, idx.File, -1, name, "in two shards, %s and %s, and not in the weight_map", quoteName(idx.Shards[j]), quoteName(idx.Shards[i]))
+			}
+			unmappedIn[name] = i
+			total++
+			if len(shown) < maxNamesShown {
+				shown = append(shown, fmt.Sprintf("%s in %s", quoteName(name), quoteName(idx.Shards[i])))
+			}
+		}
+	}
+	if total > 0 {
+		msg := fmt.Sprintf("%d tensors in the shards are not in the weight_map (a loader following the index ignores them): %s", total, strings.Join(shown, ", "))
+		if total > len(shown) {
+			msg += ", ..."
+		}
+		warns = append(warns, Warning{Code: "unmapped_tensor", File: idx.File, Message: msg})
+	}
+	if idx.HasTotalSize {
+		var sum uint64
+		for _, h := range headers {
+			for i := range h.Tensors {
+				sum += h.Tensors[i].Bytes()
+			}
+		}
+		if sum != idx.TotalSize {
+			warns = append(warns, Warning{
+				Code:    "total_size_mismatch",
+				File:    idx.File,
+				Message: fmt.Sprintf("metadata.total_size is %d bytes but the shards' tensors hold %d bytes", idx.TotalSize, sum),
+			})
+		}
+	}
+	return warns, nil
 }

@@ -1,0 +1,256 @@
+package reader
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/go-json-experiment/json/jsontext"
+)
+
+// IndexSuffix ends the name of every sharded-checkpoint index the Hugging
+// Face writers produce ("model.safetensors.index.json",
+// "diffusion_pytorch_model.safetensors.index.json").
+const IndexSuffix = ".safetensors.index.json"
+
+// DefaultIndexName is the index transformers' save_pretrained writes
+// (SAFE_WEIGHTS_INDEX_NAME in transformers/utils/__init__.py); a folder
+// holding several indexes is read through this one.
+const DefaultIndexName = "model.safetensors.index.json"
+
+// indexExtra is what parseIndex learns on the way that Open needs and the
+// exported Index does not carry.
+type indexExtra struct {
+	// perShard[i] counts the weight_map entries naming Shards[i].
+	perShard []int
+}
+
+// parseIndex is ParseIndex, also returning per-shard entry counts.
+func parseIndex(data []byte, name string, lim Limits) (*Index, *indexExtra, error) {
+	lim = effectiveLimits(lim)
+	if int64(len(data)) > lim.MaxIndexBytes {
+		return nil, nil, errorf(ErrLimit, name, -1, "", "index is %d bytes, over the cap of %d (raise MaxIndexBytes)", len(data), lim.MaxIndexBytes)
+	}
+	dec := jsontext.NewDecoder(bytes.NewReader(data))
+	malformed := func(format string, args ...any) error {
+		return errorf(ErrMalformed, name, dec.InputOffset(), "", format, args...)
+	}
+	tok, err := dec.ReadToken()
+	if err != nil {
+		return nil, nil, jsonError(name, "index", err)
+	}
+	if tok.Kind() != '{' {
+		return nil, nil, errorf(ErrMalformed, name, 0, "", "index is %s, want a JSON object with a weight_map", kindName(tok.Kind()))
+	}
+	idx := &Index{File: name}
+	extra := &indexExtra{}
+	sawWeightMap := false
+	for {
+		tok, err := dec.ReadToken()
+		if err != nil {
+			return nil, nil, jsonError(name, "index", err)
+		}
+		if tok.Kind() == '}' {
+			break
+		}
+		switch key := tok.String(); key {
+		case "weight_map":
+			sawWeightMap = true
+			if err := readWeightMap(dec, idx, extra, lim); err != nil {
+				return nil, nil, err
+			}
+		case "metadata":
+			if err := readIndexMetadata(dec, idx); err != nil {
+				return nil, nil, err
+			}
+		default:
+			// Other top-level keys carry nothing the reader needs; they are
+			// still tokenized, so they must be valid, duplicate-free JSON.
+			if err := dec.SkipValue(); err != nil {
+				return nil, nil, jsonError(name, "index", err)
+			}
+		}
+	}
+	if _, err := dec.ReadToken(); err != io.EOF {
+		if err == nil {
+			return nil, nil, malformed("trailing data after the index object")
+		}
+		return nil, nil, jsonError(name, "index", err)
+	}
+	if !sawWeightMap {
+		return nil, nil, errorf(ErrMalformed, name, -1, "", "no weight_map, want an object of tensor name to shard name")
+	}
+	if len(idx.WeightMap) == 0 {
+		return nil, nil, errorf(ErrMalformed, name, -1, "", "weight_map is empty, want at least one tensor")
+	}
+	return idx, extra, nil
+}
+
+// readWeightMap reads the value of "weight_map": an object of tensor name to
+// shard name. Shard names are checked for safety and interned as they are
+// first seen, so half a million entries over a hundred shards hold a hundred
+// shard strings, not half a million.
+func readWeightMap(dec *jsontext.Decoder, idx *Index, extra *indexExtra, lim Limits) error {
+	name := idx.File
+	if idx.WeightMap != nil {
+		return errorf(ErrMalformed, name, dec.InputOffset(), "", "duplicate weight_map")
+	}
+	start := dec.InputOffset()
+	tok, err := dec.ReadToken()
+	if err != nil {
+		return jsonError(name, "index", err)
+	}
+	if tok.Kind() != '{' {
+		return errorf(ErrMalformed, name, start, "", "weight_map is %s, want an object of tensor name to shard name", kindName(tok.Kind()))
+	}
+	wm := make(map[string]string)
+	shardIndex := make(map[string]int)
+	for {
+		tok, err := dec.ReadToken()
+		if err != nil {
+			return jsonError(name, "index", err)
+		}
+		if tok.Kind() == '}' {
+			break
+		}
+		tensor := tok.String()
+		at := dec.InputOffset()
+		val, err := dec.ReadToken()
+		if err != nil {
+			return jsonError(name, "index", err)
+		}
+		if val.Kind() != '"' {
+			return errorf(ErrMalformed, name, at, tensor, "weight_map value is %s, want a shard name string", kindName(val.Kind()))
+		}
+		shard := val.String()
+		i, ok := shardIndex[shard]
+		if !ok {
+			if len(idx.Shards) >= lim.MaxShards {
+				return errorf(ErrLimit, name, at, tensor, "more than %d distinct shard names (raise MaxShards)", lim.MaxShards)
+			}
+			if err := checkShardName(name, shard); err != nil {
+				var e *Error
+				if errors.As(err, &e) {
+					e.Offset, e.Tensor = at, tensor
+				}
+				return err
+			}
+			i = len(idx.Shards)
+			shardIndex[shard] = i
+			idx.Shards = append(idx.Shards, shard)
+			extra.perShard = append(extra.perShard, 0)
+		}
+		// Intern: every entry for a shard shares the first-seen string.
+		wm[tensor] = idx.Shards[i]
+		extra.perShard[i]++
+	}
+	idx.WeightMap = wm
+	return nil
+}
+
+// readIndexMetadata reads the value of "metadata": null, or an object whose
+// total_size (when present) is a non-negative integer. Other keys are kept
+// as raw JSON text.
+func readIndexMetadata(dec *jsontext.Decoder, idx *Index) error {
+	name := idx.File
+	start := dec.InputOffset()
+	tok, err := dec.ReadToken()
+	if err != nil {
+		return jsonError(name, "index", err)
+	}
+	switch tok.Kind() {
+	case 'n':
+		return nil
+	case '{':
+	default:
+		return errorf(ErrMalformed, name, start, "", "metadata is %s, want an object", kindName(tok.Kind()))
+	}
+	for {
+		tok, err := dec.ReadToken()
+		if err != nil {
+			return jsonError(name, "index", err)
+		}
+		if tok.Kind() == '}' {
+			return nil
+		}
+		key := tok.String()
+		at := dec.InputOffset()
+		if key == "total_size" {
+			val, err := dec.ReadToken()
+			if err != nil {
+				return jsonError(name, "index", err)
+			}
+			switch val.Kind() {
+			case 'n':
+				// null says as much as an absent total_size.
+				continue
+			case '0':
+			default:
+				return errorf(ErrMalformed, name, at, "", "metadata.total_size is %s, want an integer byte count", kindName(val.Kind()))
+			}
+			text := val.String()
+			// The Hugging Face writers (huggingface_hub's
+			// save_torch_state_dict, transformers' save_pretrained) write
+			// total_size as an integer; a float such as 1.5e9 or 123.0 came
+			// from another tool and may have lost digits.
+			n, err := strconv.ParseUint(text, 10, 64)
+			if err != nil {
+				if strings.ContainsAny(text, ".eE") {
+					return errorf(ErrMalformed, name, at, "", "metadata.total_size is %s, written as a float, want an integer byte count (the Hugging Face writer writes an integer)", text)
+				}
+				return errorf(ErrMalformed, name, at, "", "metadata.total_size is %s, want a non-negative integer that fits in 64 bits", text)
+			}
+			idx.TotalSize, idx.HasTotalSize = n, true
+			continue
+		}
+		val, err := dec.ReadValue()
+		if err != nil {
+			return jsonError(name, "index", err)
+		}
+		idx.Metadata = append(idx.Metadata, MetadataEntry{Key: key, Value: string(val)})
+	}
+}
+
+// jsonError turns a tokenizer error into an *Error naming the file, the byte
+// offset and the JSON path where the input stopped being valid JSON.
+func jsonError(file, what string, err error) error {
+	if err == io.EOF || err == io.ErrUnexpectedEOF {
+		return errorf(ErrMalformed, file, -1, "", "%s ends before its JSON is complete", what)
+	}
+	var se *jsontext.SyntacticError
+	if errors.As(err, &se) {
+		if errors.Is(se.Err, io.ErrUnexpectedEOF) {
+			return &Error{File: file, Offset: se.ByteOffset, Msg: what + " ends before its JSON is complete", Err: ErrMalformed}
+		}
+		msg := "invalid JSON"
+		if se.Err != nil {
+			msg += ": " + strings.TrimPrefix(se.Err.Error(), "jsontext: ")
+		}
+		if se.JSONPointer != "" {
+			msg += " at " + strconv.Quote(string(se.JSONPointer))
+		}
+		return &Error{File: file, Offset: se.ByteOffset, Msg: msg, Err: ErrMalformed}
+	}
+	return &Error{File: file, Offset: -1, Msg: "reading " + what + ": " + err.Error(), Err: ErrMalformed}
+}
+
+// kindName names a JSON token kind for people.
+func kindName(k jsontext.Kind) string {
+	switch k {
+	case 'n':
+		return "null"
+	case 'f', 't':
+		return "a boolean"
+	case '"':
+		return "a string"
+	case '0':
+		return "a number"
+	case '{':
+		return "an object"
+	case '[':
+		return "an array"
+	}
+	return "not a JSON value"
+}
