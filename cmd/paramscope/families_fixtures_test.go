@@ -1,0 +1,311 @@
+package main
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/paramscope/paramscope/testdata/layouts"
+)
+
+// famCounts adds up a layout built in memory: every stored element, and
+// the elements of the tensors that are not parameters (rotary inv_freq
+// buffers, FP8 weight_scale_inv side tensors).
+type famCounts struct {
+	all, buffers, scales uint64
+	byDType              map[string]uint64
+	tensors              int
+}
+
+func famCount(m layouts.Model) famCounts {
+	c := famCounts{byDType: map[string]uint64{}, tensors: len(m.Tensors)}
+	for _, t := range m.Tensors {
+		n := t.Elements()
+		c.all += n
+		c.byDType[t.DType] += n
+		switch {
+		case strings.HasSuffix(t.Name, ".rotary_emb.inv_freq"):
+			c.buffers += n
+		case strings.HasSuffix(t.Name, ".weight_scale_inv"):
+			c.scales += n
+		}
+	}
+	return c
+}
+
+func famBuild(t *testing.T, name string) layouts.Model {
+	t.Helper()
+	m, err := layouts.Build(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// TestFamilyLayoutsCounts checks that each Llama-style, MoE and DeepSeek
+// layout holds exactly the published or derived number of elements, and
+// that its parameters (all elements minus buffers and quantization scales)
+// are the model's published parameter count.
+func TestFamilyLayoutsCounts(t *testing.T) {
+	tests := []struct {
+		model string
+		// all is the sum of every stored tensor's shape product.
+		all uint64
+		// params excludes inv_freq buffers and weight_scale_inv tensors.
+		params uint64
+		// tensors and shards are what the published index lists.
+		tensors, shards int
+	}{
+		// FORMULAS.md LLaMA-family table: 6,738,415,616 parameters (the
+		// LLaMA paper's "6.7B"); the April 2023 export adds 32 inv_freq
+		// buffers of head_dim/2 = 64.
+		{"llama-7b", 6_738_415_616 + 32*64, 6_738_415_616, 32*10 + 3, 2},
+		// Same count; meta-llama/Llama-2-7b-hf model.safetensors.index.json
+		// total_size 13,476,839,424 bytes = 2 × 6,738,415,616 F16 elements.
+		{"llama-2-7b", 6_738_415_616, 6_738_415_616, 32*9 + 3, 2},
+		// FORMULAS.md: Llama-2-13B 13,015,864,320; 3 shards on the Hub.
+		{"llama-2-13b", 13_015_864_320, 13_015_864_320, 40*9 + 3, 3},
+		// FORMULAS.md: Llama-2-70B (GQA, 8 KV heads) 68,976,648,192; 15 shards.
+		{"llama-2-70b", 68_976_648_192, 68_976_648_192, 80*9 + 3, 15},
+		// FORMULAS.md: Llama-3-8B 8,030,261,248; 4 shards.
+		{"llama-3-8b", 8_030_261_248, 8_030_261_248, 32*9 + 3, 4},
+		// FORMULAS.md: Mistral-7B-v0.1 7,241,732,096; 2 shards.
+		{"mistral-7b-v0.1", 7_241_732_096, 7_241_732_096, 32*9 + 3, 2},
+		// FORMULAS.md: Mixtral-8x7B 46,702,792,704 (8 experts of 3 matrices,
+		// a router, 4 attention matrices, 2 norms per layer); 19 shards.
+		{"mixtral-8x7b", 46_702_792_704, 46_702_792_704, 32*(4+1+8*3+2) + 3, 19},
+		// Hub safetensors total for Qwen/Qwen2.5-7B: 7,615,616,512 (its
+		// card: 7.61B); q/k/v biases make 12 tensors per layer; 4 shards.
+		{"qwen2.5-7b", 7_615_616_512, 7_615_616_512, 28*12 + 3, 4},
+		// Hub API for Qwen/Qwen3-0.6B: {"BF16": 751632384}, one file; it
+		// includes lm_head.weight, a stored copy of the tied embedding
+		// (checked in TestFamilyLayoutsTiedCopy).
+		{"qwen3-0.6b", 751_632_384, 751_632_384, 28*11 + 3, 0},
+		// Hub API for Qwen/Qwen3-8B: {"BF16": 8190735360}; 5 shards.
+		{"qwen3-8b", 8_190_735_360, 8_190_735_360, 36*11 + 3, 5},
+		// keras-hub gemma_presets.py gemma_7b_en params 8,537,680,896; tied,
+		// so no lm_head; 4 shards.
+		{"gemma-7b", 8_537_680_896, 8_537_680_896, 28*9 + 2, 4},
+		// Hub safetensors total for microsoft/Phi-3-mini-4k-instruct and
+		// keras-hub phi3_mini_4k_instruct_en: 3,821,079,552; 2 shards.
+		{"phi-3-mini-4k-instruct", 3_821_079_552, 3_821_079_552, 32*6 + 3, 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.model, func(t *testing.T) {
+			m := famBuild(t, tt.model)
+			c := famCount(m)
+			if c.all != tt.all {
+				t.Errorf("sum of shape products: got %d, want %d", c.all, tt.all)
+			}
+			if got := c.all - c.buffers - c.scales; got != tt.params {
+				t.Errorf("parameters (no inv_freq, no weight_scale_inv): got %d, want %d", got, tt.params)
+			}
+			if c.tensors != tt.tensors {
+				t.Errorf("tensors: got %d, want %d", c.tensors, tt.tensors)
+			}
+			if m.Shards != tt.shards {
+				t.Errorf("shards: got %d, want %d", m.Shards, tt.shards)
+			}
+			f, err := layouts.LoadFacts(tt.model)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The facts file must state the same number it cites.
+			want := tt.all
+			if f.PublishedCounts == "parameters" {
+				want = tt.params
+			}
+			if f.PublishedParameters != want {
+				t.Errorf("facts published_parameters (%s): got %d, want %d", f.PublishedCounts, f.PublishedParameters, want)
+			}
+		})
+	}
+}
+
+// TestFamilyLayoutsShapes checks the tensors where these families leave the
+// textbook layout: GQA, head_dim ≠ h/A, QKV biases, per-head norms, fused
+// projections, MoE routers. Shapes are nn.Linear's [out, in].
+func TestFamilyLayoutsShapes(t *testing.T) {
+	type shape struct {
+		dtype string
+		dims  []uint64
+	}
+	tests := []struct {
+		model  string
+		shapes map[string]shape
+		absent []string
+	}{
+		// LLaMA-1 export: the rotary buffer of head_dim/2 = 128/2 frequencies.
+		{"llama-7b", map[string]shape{
+			"model.layers.0.self_attn.rotary_emb.inv_freq": {"F16", []uint64{64}},
+			"model.layers.31.mlp.gate_proj.weight":         {"F16", []uint64{11008, 4096}},
+		}, nil},
+		// meta-llama/Llama-2-7b-hf: F16, no inv_freq, untied lm_head.
+		{"llama-2-7b", map[string]shape{
+			"model.embed_tokens.weight":               {"F16", []uint64{32000, 4096}},
+			"lm_head.weight":                          {"F16", []uint64{32000, 4096}},
+			"model.layers.0.mlp.down_proj.weight":     {"F16", []uint64{4096, 11008}},
+			"model.layers.31.self_attn.k_proj.weight": {"F16", []uint64{4096, 4096}},
+		}, []string{"model.layers.0.self_attn.rotary_emb.inv_freq"}},
+		// Llama 2 70B: 8 KV heads × 128 = 1024 rows.
+		{"llama-2-70b", map[string]shape{
+			"model.layers.79.self_attn.k_proj.weight": {"F16", []uint64{1024, 8192}},
+			"model.layers.79.self_attn.q_proj.weight": {"F16", []uint64{8192, 8192}},
+			"model.layers.0.mlp.up_proj.weight":       {"F16", []uint64{28672, 8192}},
+		}, nil},
+		// Llama 3 8B: BF16, V 128256, 8 KV heads.
+		{"llama-3-8b", map[string]shape{
+			"model.embed_tokens.weight":              {"BF16", []uint64{128256, 4096}},
+			"model.layers.0.self_attn.v_proj.weight": {"BF16", []uint64{1024, 4096}},
+		}, nil},
+		// Mixtral: router [8, 4096], experts w1/w3 [14336, 4096], w2 [4096, 14336].
+		{"mixtral-8x7b", map[string]shape{
+			"model.layers.0.block_sparse_moe.gate.weight":          {"BF16", []uint64{8, 4096}},
+			"model.layers.31.block_sparse_moe.experts.7.w1.weight": {"BF16", []uint64{14336, 4096}},
+			"model.layers.31.block_sparse_moe.experts.7.w2.weight": {"BF16", []uint64{4096, 14336}},
+			"model.layers.31.block_sparse_moe.experts.7.w3.weight": {"BF16", []uint64{14336, 4096}},
+		}, []string{"model.layers.0.mlp.gate_proj.weight"}},
+		// Qwen2.5: biases on q, k, v only.
+		{"qwen2.5-7b", map[string]shape{
+			"model.layers.0.self_attn.q_proj.bias":   {"BF16", []uint64{3584}},
+			"model.layers.0.self_attn.k_proj.bias":   {"BF16", []uint64{512}},
+			"model.layers.27.self_attn.v_proj.bias":  {"BF16", []uint64{512}},
+			"model.layers.0.self_attn.k_proj.weight": {"BF16", []uint64{512, 3584}},
+		}, []string{"model.layers.0.self_attn.o_proj.bias"}},
+		// Qwen3-0.6B: head_dim 128 with h 1024 and 16 heads, q/k norms.
+		{"qwen3-0.6b", map[string]shape{
+			"model.layers.0.self_attn.q_proj.weight":  {"BF16", []uint64{2048, 1024}},
+			"model.layers.0.self_attn.o_proj.weight":  {"BF16", []uint64{1024, 2048}},
+			"model.layers.0.self_attn.q_norm.weight":  {"BF16", []uint64{128}},
+			"model.layers.27.self_attn.k_norm.weight": {"BF16", []uint64{128}},
+		}, []string{"model.layers.0.self_attn.q_proj.bias"}},
+		// Gemma 7B: head_dim 256 with h 3072 and 16 heads; tied.
+		{"gemma-7b", map[string]shape{
+			"model.layers.0.self_attn.q_proj.weight": {"BF16", []uint64{4096, 3072}},
+			"model.layers.0.self_attn.o_proj.weight": {"BF16", []uint64{3072, 4096}},
+			"model.embed_tokens.weight":              {"BF16", []uint64{256000, 3072}},
+		}, []string{"lm_head.weight"}},
+		// Phi-3: fused qkv_proj and gate_up_proj.
+		{"phi-3-mini-4k-instruct", map[string]shape{
+			"model.layers.0.self_attn.qkv_proj.weight": {"BF16", []uint64{9216, 3072}},
+			"model.layers.0.mlp.gate_up_proj.weight":   {"BF16", []uint64{16384, 3072}},
+			"lm_head.weight":                           {"BF16", []uint64{32064, 3072}},
+		}, []string{"model.layers.0.self_attn.q_proj.weight"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.model, func(t *testing.T) {
+			m := famBuild(t, tt.model)
+			byName := map[string]layouts.Tensor{}
+			for _, tn := range m.Tensors {
+				byName[tn.Name] = tn
+			}
+			for name, want := range tt.shapes {
+				got, ok := byName[name]
+				if !ok {
+					t.Errorf("%s: missing", name)
+					continue
+				}
+				if got.DType != want.dtype || !slices.Equal(got.Shape, want.dims) {
+					t.Errorf("%s: got %s %v, want %s %v", name, got.DType, got.Shape, want.dtype, want.dims)
+				}
+			}
+			for _, name := range tt.absent {
+				if _, ok := byName[name]; ok {
+					t.Errorf("%s: present, want absent", name)
+				}
+			}
+		})
+	}
+}
+
+// TestFamilyLayoutsShards checks shard placements read from published
+// index files: the exporter fills shards in state_dict order, so a layer can
+// straddle two shards.
+func TestFamilyLayoutsShards(t *testing.T) {
+	tests := []struct {
+		model, tensor string
+		shard         int // 0-based: model-00001-of-… is 0
+	}{
+		// meta-llama/Llama-2-7b-hf model.safetensors.index.json:
+		// embed_tokens in model-00001-of-00002, lm_head in model-00002-of-00002.
+		{"llama-2-7b", "model.embed_tokens.weight", 0},
+		{"llama-2-7b", "lm_head.weight", 1},
+		// The Llama 3 8B index: layers 0-8 in model-00001-of-00004; layer 20's
+		// attention and gate_proj in 00002 but its up_proj, down_proj and
+		// norms in 00003; layer 31's gate_proj in 00003, down_proj in 00004.
+		{"llama-3-8b", "model.layers.8.self_attn.v_proj.weight", 0},
+		{"llama-3-8b", "model.layers.9.input_layernorm.weight", 1},
+		{"llama-3-8b", "model.layers.20.mlp.gate_proj.weight", 1},
+		{"llama-3-8b", "model.layers.20.mlp.up_proj.weight", 2},
+		{"llama-3-8b", "model.layers.20.input_layernorm.weight", 2},
+		{"llama-3-8b", "model.layers.31.mlp.gate_proj.weight", 2},
+		{"llama-3-8b", "model.layers.31.mlp.down_proj.weight", 3},
+		{"llama-3-8b", "model.norm.weight", 3},
+	}
+	for _, tt := range tests {
+		t.Run(tt.model+"/"+tt.tensor, func(t *testing.T) {
+			m := famBuild(t, tt.model)
+			for _, tn := range m.Tensors {
+				if tn.Name == tt.tensor {
+					if tn.Shard != tt.shard {
+						t.Errorf("shard: got %d, want %d", tn.Shard, tt.shard)
+					}
+					return
+				}
+			}
+			t.Errorf("tensor missing")
+		})
+	}
+}
+
+// TestFamilyLayoutsTiedCopy checks Qwen3-0.6B: its config ties the
+// embeddings, its file stores lm_head.weight anyway, and without that copy
+// the model has 596,049,920 parameters (Qwen/Qwen3-0.6B README: 0.6B, 0.44B
+// non-embedding; transformers' num_parameters() gives 596,049,920).
+func TestFamilyLayoutsTiedCopy(t *testing.T) {
+	m := famBuild(t, "qwen3-0.6b")
+	if !strings.Contains(m.Config, `"tie_word_embeddings": true`) {
+		t.Errorf("config.json does not tie the embeddings")
+	}
+	var all, head, nonEmbedding uint64
+	for _, tn := range m.Tensors {
+		n := tn.Elements()
+		all += n
+		switch tn.Name {
+		case "lm_head.weight":
+			head = n
+		case "model.embed_tokens.weight":
+		default:
+			nonEmbedding += n
+		}
+	}
+	if got, want := all-head, uint64(596_049_920); got != want {
+		t.Errorf("parameters without the tied copy: got %d, want %d", got, want)
+	}
+	if got, want := head, uint64(151936*1024); got != want {
+		t.Errorf("lm_head elements: got %d, want %d", got, want)
+	}
+	// 440,466,432 layer parameters + the final norm's 1024.
+	if got, want := nonEmbedding, uint64(440_467_456); got != want {
+		t.Errorf("non-embedding parameters: got %d, want %d", got, want)
+	}
+}
+
+// TestFamilyLayoutsHeaderSize checks the one header size a public source
+// gives byte for byte: Qwen/Qwen3-0.6B's model.safetensors is 1,503,300,328
+// bytes (Hub API, blobs=true) and holds 751,632,384 BF16 elements, so its
+// 8-byte length plus header are 1,503,300,328 − 2 × 751,632,384 = 35,560
+// bytes.
+func TestFamilyLayoutsHeaderSize(t *testing.T) {
+	m := famBuild(t, "qwen3-0.6b")
+	h, dataLen, err := layouts.EncodeHeader(m.Tensors, m.Metadata)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := dataLen, uint64(2*751_632_384); got != want {
+		t.Errorf("data section: got %d, want %d", got, want)
+	}
+	if got, want := uint64(len(h))+dataLen, uint64(1_503_300_328); got != want {
+		t.Errorf("file size: got %d, want %d", got, want)
+	}
+}
