@@ -2,6 +2,7 @@ package reader
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -240,11 +241,16 @@ func readConfigIn(ck *Checkpoint, m *modelDir, lim Limits) error {
 	if !ok {
 		return nil
 	}
+	path := filepath.Join(ck.Dir, ConfigName)
 	data, err := m.readSmall(ConfigName, lim.MaxConfigBytes, "MaxConfigBytes")
 	if err != nil {
+		var e *Error
+		if errors.As(err, &e) {
+			e.File = path
+		}
 		return err
 	}
-	cfg, err := parseConfig(data, filepath.Join(ck.Dir, ConfigName), lim)
+	cfg, err := parseConfig(data, path, lim)
 	if err != nil {
 		return err
 	}
