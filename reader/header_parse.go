@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // headerMetadataKey is the reserved header key holding free-form string pairs
@@ -49,7 +50,10 @@ func parseHeaderJSON(buf []byte, name string, lim Limits) (*Header, []headerTens
 		}
 		return nil, nil, errorf(ErrMalformed, name, prefixLen+int64(at), "", "header is not valid UTF-8 (byte %#02x); the spec requires UTF-8 JSON", buf[at])
 	}
-	s := &headerScanner{data: string(buf), file: name, base: prefixLen}
+	// buf is private to ParseHeader and never written after it was read, so
+	// it can be viewed as a string without a copy; names without escapes are
+	// then substrings of it (one allocation for all of them).
+	s := &headerScanner{data: unsafe.String(unsafe.SliceData(buf), len(buf)), file: name, base: prefixLen}
 	if strings.HasPrefix(s.data, "\uFEFF") {
 		return nil, nil, s.errAt(0, ErrMalformed, "", "header starts with a UTF-8 byte order mark; expected '{'")
 	}
