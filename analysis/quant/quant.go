@@ -29,13 +29,34 @@ type Tensor struct {
 	// (a GPTQ qweight [h/8, f] in I32 is logically [f, h]); equal to Shape
 	// when the tensor is not packed; nil for side tensors and buffers.
 	LogicalShape []uint64
-	// LogicalParams is the product of LogicalShape (0 for side and buffer).
+	// LogicalParams is the product of LogicalShape (0 for side and buffer,
+	// and 0 for a tied duplicate, see DuplicateOf).
 	LogicalParams uint64
 	// Scheme names the quantization of this tensor ("" when stored plainly).
 	Scheme string
 	// Of names the parameter a side tensor belongs to (or the packed weight's
 	// own name for the parameter itself), "" when unknown.
 	Of string
+
+	// Bits is the width of one logical value of a quantized parameter (4
+	// for int4/NF4/MXFP4, 3 for 3-bit GPTQ, 8 for FP8), 0 when stored
+	// plainly.
+	Bits int
+	// PackFactor is how many logical values one stored element holds, as
+	// an exact fraction ("8" for int4 in I32, "32/3" for 3-bit GPTQ, "2" for
+	// 4-bit in U8); "" when the tensor is not packed.
+	PackFactor string
+	// Packing explains for people how the stored shape maps to the logical
+	// one ("8 int4 values per I32 word along the input dim (GPTQ)").
+	Packing string
+	// DuplicateOf names the tensor this one duplicates when the config ties
+	// them (lm_head stored beside a tied embedding); such a tensor keeps
+	// Kind Parameter and its LogicalShape but has LogicalParams 0 so it is
+	// counted once.
+	DuplicateOf string
+	// Note says why the tensor got its kind when that is not obvious
+	// (a zero bias written by AutoGPTQ, a causal mask, a derived shape).
+	Note string
 }
 
 // Result is the classification of a whole checkpoint.
@@ -44,18 +65,38 @@ type Result struct {
 	Tensors []Tensor
 	// Findings report unknown schemes, unplaced tensors, tied duplicates.
 	Findings []findings.Finding
+	// ConfigScheme is the quantization declared by config.json
+	// ("gptq", "compressed-tensors", "mlx", ...), "" when none.
+	ConfigScheme string
+	// ConfigSource is the config key it was read from
+	// ("quantization_config", "quantization"), "" when none.
+	ConfigSource string
+	// ConfigGroupSize is the quantization group size config.json gives
+	// (group_size, or the first compressed-tensors group's), 0 when none.
+	ConfigGroupSize int
 }
 
-// Classify decides the kind and logical shape of every tensor.
-//
-// TODO(issue 4): quantization schemes and buffers; until then every tensor
-// is a plain parameter.
+// Classify decides the kind and logical shape of every tensor: buffers by
+// name and shape, packed weights by their scheme's naming with the value
+// width from config.json (or, without one, from the side tensors' shapes),
+// side tensors by the weight they belong to, and tied duplicates from
+// tie_word_embeddings. What it cannot place it reports as a finding.
 func Classify(tensors []reader.Tensor, cfg *reader.Config) *Result {
-	out := &Result{Tensors: make([]Tensor, len(tensors))}
-	for i, t := range tensors {
-		out.Tensors[i] = Tensor{Tensor: t, Kind: Parameter, LogicalShape: t.Shape, LogicalParams: t.Elements()}
+	c := newClassifier(tensors, cfg)
+	c.buffers()
+	c.packed()
+	c.sides()
+	c.quantBiases()
+	c.unplaced()
+	c.tied()
+	c.summarize()
+	gs := c.q.groupSize
+	for _, g := range c.q.groups {
+		if gs == 0 && g.groupSize > 0 {
+			gs = g.groupSize
+		}
 	}
-	return out
+	return &Result{Tensors: c.out, Findings: c.findings, ConfigScheme: c.q.method, ConfigSource: c.q.source, ConfigGroupSize: gs}
 }
 
 // Totals adds up a classification; the quantities stay apart.
@@ -75,6 +116,10 @@ type Totals struct {
 	BufferTensors  int    `json:"buffer_tensors"`
 	BufferElements uint64 `json:"buffer_elements"`
 	BufferBytes    uint64 `json:"buffer_bytes"`
+	// DuplicateTensors and DuplicateParams: tied copies stored twice and
+	// left out of LogicalParams.
+	DuplicateTensors int    `json:"duplicate_tensors"`
+	DuplicateParams  uint64 `json:"duplicate_parameters"`
 }
 
 // Totals sums the classified tensors.
@@ -86,6 +131,10 @@ func (r *Result) Totals() Totals {
 		case Parameter:
 			t.LogicalParams += x.LogicalParams
 			t.ParamBytes += x.Bytes()
+			if x.DuplicateOf != "" {
+				t.DuplicateTensors++
+				t.DuplicateParams += product(x.LogicalShape)
+			}
 		case Side:
 			t.SideTensors++
 			t.SideElements += x.Elements()
@@ -97,4 +146,15 @@ func (r *Result) Totals() Totals {
 		}
 	}
 	return t
+}
+
+// product multiplies a shape; the reader has checked stored shapes for
+// overflow, and logical shapes are stored shapes times a small factor that
+// the classifier checks.
+func product(s []uint64) uint64 {
+	n := uint64(1)
+	for _, d := range s {
+		n *= d
+	}
+	return n
 }
