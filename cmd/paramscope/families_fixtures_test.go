@@ -1,10 +1,12 @@
 package main
 
 import (
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/paramscope/paramscope/reader"
 	"github.com/paramscope/paramscope/testdata/layouts"
 )
 
@@ -89,6 +91,17 @@ func TestFamilyLayoutsCounts(t *testing.T) {
 		// Hub safetensors total for microsoft/Phi-3-mini-4k-instruct and
 		// keras-hub phi3_mini_4k_instruct_en: 3,821,079,552; 2 shards.
 		{"phi-3-mini-4k-instruct", 3_821_079_552, 3_821_079_552, 32*6 + 3, 2},
+		// Hub API for deepseek-ai/DeepSeek-V3: total 684,531,386,000, which
+		// counts the 41,540,496 F32 weight_scale_inv elements; without them
+		// 684,489,845,504 (derivation in facts/deepseek-v3.json). The
+		// tensor count from the config: embed_tokens, norm, lm_head; 3 dense
+		// layers of 5 FP8 linears with scales, 2 MLA norms, 3 MLP linears
+		// with scales and 2 norms; 59 MoE layers (58 + the MTP layer) with
+		// 256 + 1 experts of 3 linears with scales and the router's weight
+		// and bias in place of the MLP; the MTP layer's 6 own tensors. One
+		// file here; the real checkpoint has 163 shards (facts notes).
+		{"deepseek-v3", 684_531_386_000, 684_489_845_504,
+			3 + 3*(5*2+2+3*2+2) + 59*(5*2+2+257*3*2+2+2) + 6, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.model, func(t *testing.T) {
@@ -307,5 +320,121 @@ func TestFamilyLayoutsHeaderSize(t *testing.T) {
 	}
 	if got, want := uint64(len(h))+dataLen, uint64(1_503_300_328); got != want {
 		t.Errorf("file size: got %d, want %d", got, want)
+	}
+}
+
+// TestDeepSeekV3Layout checks the DeepSeek-V3 layout against the Hub's
+// per-dtype counts (API for deepseek-ai/DeepSeek-V3: {"BF16": 3918786560,
+// "F8_E4M3": 680571043840, "F32": 41555600}), the README's split into a
+// 671B main model and the MTP module, and the MLA and FP8 shapes of its
+// config.json (hidden 7168, 128 heads, q_lora_rank 1536, kv_lora_rank 512,
+// qk_nope 128, qk_rope 64, v_head 128, weight_block_size [128, 128]).
+func TestDeepSeekV3Layout(t *testing.T) {
+	m := famBuild(t, "deepseek-v3")
+	c := famCount(m)
+	for dt, want := range map[string]uint64{"BF16": 3_918_786_560, "F8_E4M3": 680_571_043_840, "F32": 41_555_600} {
+		if got := c.byDType[dt]; got != want {
+			t.Errorf("%s elements: got %d, want %d", dt, got, want)
+		}
+	}
+	// Scales: 41,555,600 F32 elements minus the 59 MoE layers' router bias
+	// of 256 (n_routed_experts).
+	if got, want := c.scales, uint64(41_555_600-59*256); got != want {
+		t.Errorf("weight_scale_inv elements: got %d, want %d", got, want)
+	}
+	var mainParams, mtpParams uint64
+	byName := map[string]layouts.Tensor{}
+	for _, tn := range m.Tensors {
+		byName[tn.Name] = tn
+		if strings.HasSuffix(tn.Name, ".weight_scale_inv") {
+			continue
+		}
+		if strings.HasPrefix(tn.Name, "model.layers.61.") {
+			mtpParams += tn.Elements()
+		} else {
+			mainParams += tn.Elements()
+		}
+	}
+	// The README's "671B of the Main Model weights"; the MTP layer's
+	// 13,463,426,304 is the rest of the derived 684,489,845,504.
+	if got, want := mainParams, uint64(671_026_419_200); got != want {
+		t.Errorf("main-model parameters: got %d, want %d", got, want)
+	}
+	if got, want := mtpParams, uint64(684_489_845_504-671_026_419_200); got != want {
+		t.Errorf("MTP parameters: got %d, want %d", got, want)
+	}
+	type shape struct {
+		dtype string
+		dims  []uint64
+	}
+	for name, want := range map[string]shape{
+		"model.layers.0.self_attn.q_a_proj.weight":                     {"F8_E4M3", []uint64{1536, 7168}},
+		"model.layers.0.self_attn.q_a_proj.weight_scale_inv":           {"F32", []uint64{12, 56}},
+		"model.layers.0.self_attn.q_b_proj.weight":                     {"F8_E4M3", []uint64{128 * 192, 1536}},
+		"model.layers.0.self_attn.kv_a_proj_with_mqa.weight":           {"F8_E4M3", []uint64{576, 7168}},
+		"model.layers.0.self_attn.kv_a_proj_with_mqa.weight_scale_inv": {"F32", []uint64{5, 56}},
+		"model.layers.0.self_attn.kv_a_layernorm.weight":               {"BF16", []uint64{512}},
+		"model.layers.0.self_attn.kv_b_proj.weight":                    {"F8_E4M3", []uint64{128 * 256, 512}},
+		"model.layers.0.self_attn.o_proj.weight":                       {"F8_E4M3", []uint64{7168, 128 * 128}},
+		"model.layers.2.mlp.down_proj.weight":                          {"F8_E4M3", []uint64{7168, 18432}},
+		"model.layers.2.mlp.down_proj.weight_scale_inv":                {"F32", []uint64{56, 144}},
+		"model.layers.3.mlp.gate.weight":                               {"BF16", []uint64{256, 7168}},
+		"model.layers.3.mlp.gate.e_score_correction_bias":              {"F32", []uint64{256}},
+		"model.layers.3.mlp.experts.255.up_proj.weight":                {"F8_E4M3", []uint64{2048, 7168}},
+		"model.layers.60.mlp.shared_experts.down_proj.weight":          {"F8_E4M3", []uint64{7168, 2048}},
+		"model.layers.61.eh_proj.weight":                               {"BF16", []uint64{7168, 14336}},
+		"model.layers.61.embed_tokens.weight":                          {"BF16", []uint64{129280, 7168}},
+		"model.layers.61.shared_head.head.weight":                      {"BF16", []uint64{129280, 7168}},
+		"model.layers.61.mlp.experts.0.gate_proj.weight":               {"F8_E4M3", []uint64{2048, 7168}},
+		"lm_head.weight": {"BF16", []uint64{129280, 7168}},
+	} {
+		got, ok := byName[name]
+		if !ok {
+			t.Errorf("%s: missing", name)
+			continue
+		}
+		if got.DType != want.dtype || !slices.Equal(got.Shape, want.dims) {
+			t.Errorf("%s: got %s %v, want %s %v", name, got.DType, got.Shape, want.dtype, want.dims)
+		}
+	}
+	for _, name := range []string{
+		"model.layers.2.mlp.gate.weight",           // dense layer: no router
+		"model.layers.3.mlp.gate_proj.weight",      // MoE layer: no dense MLP
+		"model.layers.61.eh_proj.weight_scale_inv", // eh_proj is BF16
+		"model.layers.3.mlp.gate.weight_scale_inv", // the router is BF16
+		"model.layers.62.input_layernorm.weight",   // one MTP layer only
+	} {
+		if _, ok := byName[name]; ok {
+			t.Errorf("%s: present, want absent", name)
+		}
+	}
+}
+
+// TestDeepSeekV3StubReads writes the DeepSeek-V3 stub (a 12 MB header of
+// 91,991 tensors, the largest fixture) and reads it back with the reader,
+// which must see every tensor and the Hub's total of 684,531,386,000
+// elements.
+func TestDeepSeekV3StubReads(t *testing.T) {
+	m := famBuild(t, "deepseek-v3")
+	dir := t.TempDir()
+	if err := layouts.WriteModel(dir, m); err != nil {
+		t.Fatal(err)
+	}
+	h, err := reader.OpenFile(filepath.Join(dir, "model.safetensors"), reader.DefaultLimits())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !h.Stub {
+		t.Errorf("Stub: got false, want true")
+	}
+	if got, want := len(h.Tensors), len(m.Tensors); got != want {
+		t.Errorf("tensors: got %d, want %d", got, want)
+	}
+	var total uint64
+	for _, tn := range h.Tensors {
+		total += tn.Elements()
+	}
+	if total != 684_531_386_000 {
+		t.Errorf("elements: got %d, want 684531386000", total)
 	}
 }
