@@ -438,3 +438,30 @@ func TestDeepSeekV3StubReads(t *testing.T) {
 		t.Errorf("elements: got %d, want 684531386000", total)
 	}
 }
+
+// BenchmarkReadDeepSeekV3Header measures the reader on the largest
+// committed header: DeepSeek-V3's 12 MB, 91,991-tensor stub. Run with
+// go test ./cmd/paramscope -run '^$' -bench DeepSeekV3 -benchmem.
+func BenchmarkReadDeepSeekV3Header(b *testing.B) {
+	path := filepath.Join(modelsDir, "deepseek-v3", "model.safetensors")
+	lim := reader.DefaultLimits()
+	for b.Loop() {
+		h, err := reader.OpenFile(path, lim)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(h.Tensors) != 91_991 {
+			b.Fatalf("tensors: got %d, want 91991", len(h.Tensors))
+		}
+	}
+}
+
+// BenchmarkBuildDeepSeekV3 measures building the layout in memory, which
+// every test that uses it pays.
+func BenchmarkBuildDeepSeekV3(b *testing.B) {
+	for b.Loop() {
+		if _, err := layouts.Build("deepseek-v3"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
