@@ -17,8 +17,17 @@ import (
 
 func main() {
 	out := flag.String("out", "../models", "folder to write the models into")
+	readme := flag.String("readme", "../README.md", "README whose fixtures table to rewrite (\"\" for none)")
+	root := flag.String("root", "../..", "repository root, searched for the tests that use each fixture")
 	flag.Parse()
-	os.Exit(run(*out))
+	code := run(*out)
+	if *readme != "" {
+		if err := writeTable(*readme, *root); err != nil {
+			fmt.Fprintf(os.Stderr, "gen: %s: %v\n", *readme, err)
+			code = 1
+		}
+	}
+	os.Exit(code)
 }
 
 // run writes each model; a builder that fails or panics is reported on
