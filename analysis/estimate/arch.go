@@ -20,7 +20,8 @@ func FromArchitecture(name string, a *analysis.Architecture, t quant.Totals) (Mo
 	if a == nil {
 		return Model{}, fmt.Errorf("%s: %w: the analysis inferred no architecture", name, ErrArchitecture)
 	}
-	m := Model{Name: name, ParamCount: t.LogicalParams, ParamBytes: t.ParamBytes}
+	m := Model{Name: name, ParamCount: t.LogicalParams, ParamBytes: t.ParamBytes,
+		ParamSource: "the checkpoint's logical parameters (packed weights unpacked, tied copies once)"}
 	note := func(format string, args ...any) { m.Notes = append(m.Notes, fmt.Sprintf(format, args...)) }
 	need := []struct {
 		key string

@@ -38,6 +38,14 @@ func ParseDType(name string, allowStored bool) (DType, error) {
 	return DType{}, fmt.Errorf("want bf16, fp16, fp32, fp8, int8 or int4, got %q", name)
 }
 
+// perElement says the bytes per element for formulas ("2 bytes", "0.5 bytes").
+func (d DType) perElement() string {
+	if d.Bits%8 == 0 {
+		return fmt.Sprintf("%d bytes", d.Bits/8)
+	}
+	return fmt.Sprintf("%g bytes", float64(d.Bits)/8)
+}
+
 // bytesFor is the bytes of x elements of d, rounded up to whole bytes.
 func (d DType) bytesFor(x *big.Int) *big.Int {
 	b := new(big.Int).Mul(x, n(d.Bits))

@@ -56,6 +56,9 @@ type Model struct {
 	// logical parameters, or Φ given for paper work); 0: counted from the
 	// hyper-parameters.
 	ParamCount uint64
+	// ParamSource says where ParamCount came from ("the checkpoint's
+	// logical parameters", "--params").
+	ParamSource string
 	// ParamBytes is the checkpoint's stored parameter bytes; 0 when unknown.
 	ParamBytes uint64
 

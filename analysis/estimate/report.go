@@ -160,7 +160,7 @@ func qp(v *big.Int, u Unit, format string, args ...any) *Quantity {
 func paramsSection(m *Model, textbook *big.Int, real Params) Section {
 	counted := "counted from the hyper-parameters: attention, MLP or experts, norms, embedding, lm_head if untied, learned positions, final norm"
 	if m.ParamCount > 0 {
-		counted = "given: the checkpoint's logical parameters (or Φ given for paper work)"
+		counted = "given: " + m.ParamSource
 	}
 	rows := []Row{{
 		Key: "total", Label: "parameters (Φ)",
@@ -251,7 +251,7 @@ func flopsSection(m *Model, w *Workload, textbook *big.Int, real Params) Section
 	if w.Tokens > 0 {
 		for _, k := range []uint64{6, 8} {
 			rows = append(rows, Row{
-				Key: fmt.Sprintf("training_total_%d", k), Label: fmt.Sprintf("training FLOPs for %d tokens (%dΦ per token)", w.Tokens, k),
+				Key: fmt.Sprintf("training_total_%d", k), Label: fmt.Sprintf("training FLOPs for the tokens (%dΦ per token)", k),
 				Textbook: q(prod(k, w.Tokens), UnitFLOPs, "%d · tokens · Φ, %s", k, phi),
 				Model:    qp(prod(k, w.Tokens), UnitFLOPs, "%d · tokens · Φ, %s", k, phiModel),
 			})
@@ -340,19 +340,15 @@ func activationSection(m *Model, w *Workload) Section {
 
 func kvSection(m *Model, w *Workload) Section {
 	b, tokens := w.Batch, w.Seq+w.Gen
-	kvb := w.KV.Bits / 8
-	tf := fmt.Sprintf("2 · %d bytes · blh(s+n) (article, section 5: 4blh(s+n) in fp16)", kvb)
-	if w.KV.Bits%8 != 0 {
-		tf = fmt.Sprintf("2 · %d bits · blh(s+n) / 8 (article, section 5: 4blh(s+n) in fp16)", w.KV.Bits)
-	}
+	tf := fmt.Sprintf("2 · B · blh(s+n), B = %s (article, section 5: 4blh(s+n) in fp16)", w.KV.perElement())
 	textbook := textbookKV(m, w.KV, b, tokens)
 	model := correctedKV(m, w.KV, b, tokens)
 	var mf, note string
 	switch {
 	case m.MLA != nil:
-		mf = "B · b(s+n) · l · (kv_lora_rank + qk_rope_head_dim): MLA caches its latent and the rotary key"
+		mf = fmt.Sprintf("B · b(s+n) · l · (kv_lora_rank + qk_rope_head_dim), B = %s: MLA caches its latent and the rotary key", w.KV.perElement())
 	default:
-		mf = "2 · B · b(s+n) · l · G · d"
+		mf = fmt.Sprintf("2 · B · b(s+n) · l · G · d, B = %s", w.KV.perElement())
 		if m.KVHeads < m.Heads {
 			note = fmt.Sprintf("grouped-query attention: only G = %d of A = %d heads are cached", m.KVHeads, m.Heads)
 			if m.HeadDim*m.Heads == m.Hidden && (m.SlidingWindow == 0 || tokens <= m.SlidingWindow) {
@@ -368,7 +364,7 @@ func kvSection(m *Model, w *Workload) Section {
 		{Key: "total", Label: "KV cache", Textbook: q(textbook, UnitBytes, "%s", tf), Model: qp(model, UnitBytes, "%s", mf), Note: note},
 		{
 			Key: "per_token", Label: "KV cache per token",
-			Textbook: q(textbookKV(m, w.KV, 1, 1), UnitBytes, "2 · B · lh, B = %d bits / 8", w.KV.Bits),
+			Textbook: q(textbookKV(m, w.KV, 1, 1), UnitBytes, "2 · B · lh, B = %s", w.KV.perElement()),
 			Model:    qp(perTok, UnitBytes, "the corrected cache for one token"),
 		},
 	}}
@@ -385,7 +381,7 @@ func memorySection(m *Model, w *Workload, textbook *big.Int, real Params) Sectio
 		mwf = "the checkpoint's stored parameter bytes"
 	} else {
 		mw = w.Weights.bytesFor(real.Total)
-		mwf = fmt.Sprintf("Φ · %d bits / 8 (%s)", w.Weights.Bits, w.Weights.Name)
+		mwf = fmt.Sprintf("Φ · %s (%s)", w.Weights.perElement(), w.Weights.Name)
 	}
 	tkv := textbookKV(m, fp16, b, tokens)
 	mkv := correctedKV(m, w.KV, b, tokens)
