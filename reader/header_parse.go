@@ -87,8 +87,8 @@ func parseHeaderJSON(buf []byte, name string, lim Limits) (*Header, []headerTens
 			if err != nil {
 				return nil, nil, err
 			}
-			if err := s.expect(':', key, "':' after the tensor name"); err != nil {
-				return nil, nil, err
+			if !s.colon() {
+				return nil, nil, s.errAt(s.pos, ErrMalformed, key, "expected ':' after the tensor name, found %s", s.describe(s.pos))
 			}
 			s.skipWS()
 			if key == headerMetadataKey {
@@ -194,8 +194,8 @@ func (s *headerScanner) parseTensor(t *Tensor, arena []uint64, unknown *[]header
 		if err != nil {
 			return arena, err
 		}
-		if err := s.expect(':', name, "':' after field "+strconv.Quote(field)); err != nil {
-			return arena, err
+		if !s.colon() {
+			return arena, s.errAt(s.pos, ErrMalformed, name, "expected ':' after field %q, found %s", field, s.describe(s.pos))
 		}
 		s.skipWS()
 		dup := false
@@ -402,8 +402,8 @@ func (s *headerScanner) parseMetadata(lim Limits) ([]MetadataEntry, *Error) {
 			return nil, metadataCapError(err, lim)
 		}
 		budget -= len(k)
-		if err := s.expect(':', "", "':' after "+headerMetadataKey+" key "+strconv.Quote(k)); err != nil {
-			return nil, err
+		if !s.colon() {
+			return nil, s.errAt(s.pos, ErrMalformed, "", "expected ':' after %s key %q, found %s", headerMetadataKey, k, s.describe(s.pos))
 		}
 		s.skipWS()
 		if s.peek() != '"' {

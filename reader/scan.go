@@ -94,15 +94,28 @@ func hasPrefixAt(s string, p int, prefix string) bool {
 	return len(s)-p >= len(prefix) && s[p:p+len(prefix)] == prefix
 }
 
-// expect consumes byte c (after whitespace) or fails naming what it found.
-func (s *headerScanner) expect(c byte, tensor, what string) *Error {
+// colon consumes the ':' after an object key (and the whitespace before
+// it); callers build their own message when it is missing, so the hot path
+// formats nothing.
+func (s *headerScanner) colon() bool {
 	s.skipWS()
-	if s.peek() != c {
-		return s.errAt(s.pos, ErrMalformed, tensor, "expected %s, found %s", what, s.describe(s.pos))
+	if s.peek() != ':' {
+		return false
 	}
 	s.pos++
-	return nil
+	return true
 }
+
+// stringSpecial marks the bytes that end the fast path of readString: the
+// closing quote, a backslash, and the control bytes JSON forbids raw in a
+// string (RFC 8259 section 7).
+var stringSpecial = func() (t [256]bool) {
+	for c := 0; c < 0x20; c++ {
+		t[c] = true
+	}
+	t['"'], t['\\'] = true, true
+	return t
+}()
 
 // readString reads the JSON string at pos. A string longer than max raw
 // bytes is refused with ErrLimit as soon as the scan passes max, so a
@@ -118,9 +131,13 @@ func (s *headerScanner) readString(max int, what, tensor string) (string, *Error
 	if limit := i + max + 1; max >= 0 && limit < end {
 		end = limit
 	}
-	// Fast path: no escapes, the string is a substring of the header.
+	// Fast path: no escapes, the string is a substring of the header. One
+	// table load per byte decides whether the byte needs a closer look.
 	for ; i < end; i++ {
 		c := s.data[i]
+		if !stringSpecial[c] {
+			continue
+		}
 		if c == '"' {
 			s.pos = i + 1
 			return s.data[start+1 : i], nil
@@ -427,5 +444,8 @@ func (s *headerScanner) skipKey(keys *map[string]struct{}, tensor string, maxStr
 		return s.errAt(at, ErrMalformed, tensor, "duplicate key %q", k)
 	}
 	(*keys)[k] = struct{}{}
-	return s.expect(':', tensor, "':' after an object key")
+	if !s.colon() {
+		return s.errAt(s.pos, ErrMalformed, tensor, "expected ':' after key %q, found %s", k, s.describe(s.pos))
+	}
+	return nil
 }
