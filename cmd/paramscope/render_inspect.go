@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"text/tabwriter"
+	"unicode/utf8"
 
 	"github.com/dustin/go-humanize"
 
@@ -86,11 +87,11 @@ func textCheckpoint(w *bufio.Writer, c *checkpointReport, listTensors bool) {
 
 	if c.Shards > 1 || c.Metadata == nil {
 		w.WriteString("\n")
-		tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-		fmt.Fprintf(tw, "  FILE\tTENSORS\tHEADER\tDATA\tSTATUS\tMETADATA\n")
+		tt := textTable{right: []bool{false, true, true, true, false, false}}
+		tt.add("FILE", "TENSORS", "HEADER", "DATA", "STATUS", "METADATA")
 		for i, f := range c.Files {
 			if i == maxTextFiles-1 && len(c.Files) > maxTextFiles {
-				fmt.Fprintf(tw, "  ... %d more files (--format json lists them all)\n", len(c.Files)-i)
+				tt.add(fmt.Sprintf("... %d more files (--format json lists them all)", len(c.Files)-i))
 				break
 			}
 			status := completeStatus
@@ -101,34 +102,37 @@ func textCheckpoint(w *bufio.Writer, c *checkpointReport, listTensors bool) {
 			if c.Metadata == nil {
 				meta = textMetadata(f.Metadata)
 			}
-			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s\n", escapeLine(f.Name), comma(uint64(f.Tensors)),
-				humanize.IBytes(f.HeaderBytes), humanize.IBytes(f.DataBytes), status, meta)
+			tt.add(escapeLine(f.Name), comma(uint64(f.Tensors)), humanize.IBytes(f.HeaderBytes),
+				humanize.IBytes(f.DataBytes), status, meta)
 		}
-		tw.Flush()
+		tt.write(w)
 	}
 
 	w.WriteString("\n")
-	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(tw, "  DTYPE\tTENSORS\tELEMENTS\tBYTES\tPARAMETERS\tSIDE\tBUFFERS\t\n")
+	tt := textTable{right: []bool{false, true, true, true, true, true, true}}
+	tt.add("DTYPE", "TENSORS", "ELEMENTS", "BYTES", "PARAMETERS", "SIDE", "BUFFERS")
 	for _, d := range c.DTypes {
-		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", escapeLine(d.DType), comma(uint64(d.Tensors)), comma(d.Elements),
-			humanize.IBytes(d.Bytes), comma(d.LogicalParams), comma(d.SideElements), comma(d.BufferElements))
+		tt.add(escapeLine(d.DType), comma(uint64(d.Tensors)), comma(d.Elements), humanize.IBytes(d.Bytes),
+			comma(d.LogicalParams), comma(d.SideElements), comma(d.BufferElements))
 	}
-	fmt.Fprintf(tw, "  total\t%s\t%s\t%s\t%s\t%s\t%s\t\n", comma(uint64(c.TensorCount)), comma(c.TotalElements),
-		humanize.IBytes(c.TotalBytes), comma(c.Totals.LogicalParams), comma(c.Totals.SideElements),
-		comma(c.Totals.BufferElements))
-	tw.Flush()
+	tt.add("total", comma(uint64(c.TensorCount)), comma(c.TotalElements), humanize.IBytes(c.TotalBytes),
+		comma(c.Totals.LogicalParams), comma(c.Totals.SideElements), comma(c.Totals.BufferElements))
+	tt.write(w)
 
 	w.WriteString("\n")
 	t := c.Totals
-	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintf(tw, "  logical parameters\t%s\t(%s stored in parameter tensors)\n", comma(t.LogicalParams), humanize.IBytes(t.ParamBytes))
-	fmt.Fprintf(tw, "  stored elements\t%s\t(every tensor, as the header's shapes multiply)\n", comma(t.StoredElements))
-	fmt.Fprintf(tw, "  side tensors\t%s\t(%s elements, %s: quantization scales, zeros, ...)\n",
-		comma(uint64(t.SideTensors)), comma(t.SideElements), humanize.IBytes(t.SideBytes))
-	fmt.Fprintf(tw, "  buffers\t%s\t(%s elements, %s: masks, inv_freq, position_ids)\n",
-		comma(uint64(t.BufferTensors)), comma(t.BufferElements), humanize.IBytes(t.BufferBytes))
-	tw.Flush()
+	tt = textTable{right: []bool{false, true, false}}
+	tt.add("logical parameters", comma(t.LogicalParams), "("+humanize.IBytes(t.ParamBytes)+" stored in parameter tensors)")
+	tt.add("stored elements", comma(t.StoredElements), "(every tensor, as the header's shapes multiply)")
+	tt.add("side tensors", comma(uint64(t.SideTensors)),
+		"("+comma(t.SideElements)+" elements, "+humanize.IBytes(t.SideBytes)+": quantization scales, zeros, ...)")
+	tt.add("buffers", comma(uint64(t.BufferTensors)),
+		"("+comma(t.BufferElements)+" elements, "+humanize.IBytes(t.BufferBytes)+": masks, inv_freq, position_ids)")
+	if t.DuplicateTensors > 0 {
+		tt.add("tied duplicates", comma(uint64(t.DuplicateTensors)),
+			"("+comma(t.DuplicateParams)+" elements stored twice, counted once in logical parameters)")
+	}
+	tt.write(w)
 
 	if c.Architecture != nil || c.Formula != nil {
 		w.WriteString("\n")
@@ -149,16 +153,69 @@ func textCheckpoint(w *bufio.Writer, c *checkpointReport, listTensors bool) {
 
 	if listTensors {
 		w.WriteString("\n")
-		tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-		fmt.Fprintf(tw, "  NAME\tDTYPE\tSHAPE\tELEMENTS\tBYTES\tFILE\n")
+		if len(c.Tensors) == 0 {
+			fmt.Fprintf(w, "  no tensor matches\n")
+			return
+		}
+		tt := textTable{right: []bool{false, false, false, true, true, false}}
+		tt.add("NAME", "DTYPE", "SHAPE", "ELEMENTS", "BYTES", "FILE")
 		for _, t := range c.Tensors {
-			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s\n", escapeLine(t.Name), escapeLine(t.DType), shapeString(t.Shape),
+			tt.add(escapeLine(t.Name), escapeLine(t.DType), shapeString(t.Shape),
 				comma(t.Elements), humanize.IBytes(t.Bytes), escapeLine(t.File))
 		}
-		tw.Flush()
-		if len(c.Tensors) == 0 {
-			fmt.Fprintf(w, "  (no tensor matches)\n")
+		tt.write(w)
+	}
+}
+
+// textTable lays out cells in columns two spaces apart, indented by two
+// spaces. Columns marked right are right-aligned (numbers); the others are
+// left-aligned and the last one is not padded, so lines have no trailing
+// blanks. Widths count runes: escaped text is ASCII apart from printable
+// letters of other scripts.
+type textTable struct {
+	right []bool
+	rows  [][]string
+}
+
+func (t *textTable) add(cells ...string) { t.rows = append(t.rows, cells) }
+
+func (t *textTable) write(w *bufio.Writer) {
+	var width []int
+	for _, r := range t.rows {
+		if len(r) == 1 {
+			continue // a note spanning the table
 		}
+		for i, c := range r {
+			if i >= len(width) {
+				width = append(width, 0)
+			}
+			width[i] = max(width[i], utf8.RuneCountInString(c))
+		}
+	}
+	for _, r := range t.rows {
+		w.WriteString("  ")
+		last := len(r) - 1
+		for last > 0 && r[last] == "" && !t.right[last] {
+			last--
+		}
+		for i, c := range r[:last+1] {
+			if i > 0 {
+				w.WriteString("  ")
+			}
+			pad := 0
+			if len(r) > 1 {
+				pad = width[i] - utf8.RuneCountInString(c)
+			}
+			right := i < len(t.right) && t.right[i]
+			if right {
+				w.WriteString(strings.Repeat(" ", pad))
+			}
+			w.WriteString(c)
+			if !right && i < last {
+				w.WriteString(strings.Repeat(" ", pad))
+			}
+		}
+		w.WriteString("\n")
 	}
 }
 
@@ -371,6 +428,9 @@ func mdCheckpoint(w *bufio.Writer, c *checkpointReport, listTensors bool) {
 	fmt.Fprintf(w, "| stored elements | %s | %s |\n", comma(t.StoredElements), humanize.IBytes(c.TotalBytes))
 	fmt.Fprintf(w, "| side tensors | %s (%s elements) | %s |\n", comma(uint64(t.SideTensors)), comma(t.SideElements), humanize.IBytes(t.SideBytes))
 	fmt.Fprintf(w, "| buffers | %s (%s elements) | %s |\n", comma(uint64(t.BufferTensors)), comma(t.BufferElements), humanize.IBytes(t.BufferBytes))
+	if t.DuplicateTensors > 0 {
+		fmt.Fprintf(w, "| tied duplicates (counted once) | %s (%s elements) | |\n", comma(uint64(t.DuplicateTensors)), comma(t.DuplicateParams))
+	}
 
 	if c.Architecture != nil || c.Formula != nil {
 		w.WriteString("\n")

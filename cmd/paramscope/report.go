@@ -149,6 +149,8 @@ type tensorRow struct {
 	File          string   `json:"file"`
 	Kind          string   `json:"kind"`
 	LogicalParams uint64   `json:"logical_parameters"`
+	// DuplicateOf names the tensor this one is a tied copy of.
+	DuplicateOf string `json:"duplicate_of,omitempty"`
 }
 
 // stubStatus and completeStatus are the words every format uses for
@@ -268,6 +270,7 @@ func newCheckpointReport(ck *reader.Checkpoint, a *analysis.Analysis, listTensor
 				File:          t.File,
 				Kind:          string(t.Kind),
 				LogicalParams: t.LogicalParams,
+				DuplicateOf:   t.DuplicateOf,
 			})
 		}
 	}
