@@ -368,3 +368,17 @@ func TestFromArchitecture(t *testing.T) {
 		t.Errorf("counted: got %d, want %d", got, want)
 	}
 }
+
+func BenchmarkEstimateDeepSeekV3(b *testing.B) {
+	m := Model{Layers: 61, Hidden: 7168, Vocab: 129280, Heads: 128, FFN: 18432, Gated: true,
+		Norm: NormRMS, Biases: BiasNone, Experts: 256, TopK: 8, SharedExperts: 1, ExpertFFN: 2048, DenseLayers: 3,
+		MLA: &MLA{QLoRARank: 1536, KVLoRARank: 512, QKNopeHeadDim: 128, QKRopeHeadDim: 64, VHeadDim: 128}}
+	w := work(8, 4096, 512)
+	w.Tokens = 14_800_000_000_000
+	w.GPUs, w.PeakTFLOPs, w.Utilization = 2048, big.NewRat(989, 1), big.NewRat(2, 5)
+	for b.Loop() {
+		if _, err := Estimate(m, w); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -8,38 +8,38 @@ import (
 	"testing"
 )
 
-// gpt3Args are the article's GPT-3 hyper-parameters (l=96, h=12288,
+// estGPT3Args are the article's GPT-3 hyper-parameters (l=96, h=12288,
 // a=96, V=50257; Brown et al. 2020, table 2.1).
-var gpt3Args = []string{"estimate", "--layers", "96", "--hidden", "12288", "--vocab", "50257", "--heads", "96"}
+var estGPT3Args = []string{"estimate", "--layers", "96", "--hidden", "12288", "--vocab", "50257", "--heads", "96"}
 
-func args(base []string, more ...string) []string {
+func estArgs(base []string, more ...string) []string {
 	return append(append([]string{}, base...), more...)
 }
 
 func TestEstimateGoldens(t *testing.T) {
 	// The article's worked example: activations at s=2048, b=1; training
 	// time for 300B tokens on 1024 A100s at 312 TFLOP/s and 45%, Φ = 175B.
-	gpt3 := args(gpt3Args, "--learned-positions", "2048", "--params", "175B", "--tokens", "300B",
+	gpt3 := estArgs(estGPT3Args, "--learned-positions", "2048", "--params", "175B", "--tokens", "300B",
 		"--gpus", "1024", "--peak-tflops", "312", "--utilization", "0.45")
 	cases := []struct {
 		name string
 		args []string
 	}{
 		{"estimate_gpt3_text", gpt3},
-		{"estimate_gpt3_json", args(gpt3, "--format", "json")},
-		{"estimate_gpt3_markdown", args(gpt3, "--format", "markdown")},
+		{"estimate_gpt3_json", estArgs(gpt3, "--format", "json")},
+		{"estimate_gpt3_markdown", estArgs(gpt3, "--format", "markdown")},
 		{"estimate_no_input", []string{"estimate"}},
 		{"estimate_missing_heads", []string{"estimate", "--layers", "2", "--hidden", "8", "--vocab", "8"}},
-		{"estimate_path_and_hyper", args(gpt3Args, "model.safetensors")},
-		{"estimate_bad_dtype", args(gpt3Args, "--dtype", "fp12")},
-		{"estimate_stored_without_checkpoint", args(gpt3Args, "--dtype", "stored")},
-		{"estimate_bad_recompute", args(gpt3Args, "--recompute", "some")},
-		{"estimate_bad_count", args(gpt3Args, "--tokens", "lots")},
-		{"estimate_fractional_count", args(gpt3Args, "--batch", "1.5")},
-		{"estimate_partial_cluster", args(gpt3Args, "--tokens", "300B", "--gpus", "1024")},
-		{"estimate_bad_utilization", args(gpt3Args, "--tokens", "300B", "--gpus", "8", "--peak-tflops", "312", "--utilization", "1.5")},
-		{"estimate_bad_optimizer", args(gpt3Args, "--optimizer-bytes", "12")},
-		{"estimate_kv_heads_do_not_divide", args(gpt3Args, "--kv-heads", "7", "--ffn", "49152")},
+		{"estimate_path_and_hyper", estArgs(estGPT3Args, "model.safetensors")},
+		{"estimate_bad_dtype", estArgs(estGPT3Args, "--dtype", "fp12")},
+		{"estimate_stored_without_checkpoint", estArgs(estGPT3Args, "--dtype", "stored")},
+		{"estimate_bad_recompute", estArgs(estGPT3Args, "--recompute", "some")},
+		{"estimate_bad_count", estArgs(estGPT3Args, "--tokens", "lots")},
+		{"estimate_fractional_count", estArgs(estGPT3Args, "--batch", "1.5")},
+		{"estimate_partial_cluster", estArgs(estGPT3Args, "--tokens", "300B", "--gpus", "1024")},
+		{"estimate_bad_utilization", estArgs(estGPT3Args, "--tokens", "300B", "--gpus", "8", "--peak-tflops", "312", "--utilization", "1.5")},
+		{"estimate_bad_optimizer", estArgs(estGPT3Args, "--optimizer-bytes", "12")},
+		{"estimate_kv_heads_do_not_divide", estArgs(estGPT3Args, "--kv-heads", "7", "--ffn", "49152")},
 		{"estimate_unreadable_path", []string{"estimate", "testdata/no-such-model"}},
 	}
 	for _, c := range cases {
@@ -52,7 +52,7 @@ func TestEstimateGoldens(t *testing.T) {
 func estimateJSON(t *testing.T, a ...string) (map[string]any, int) {
 	t.Helper()
 	var stdout, stderr bytes.Buffer
-	code := run(context.Background(), args(a, "--format", "json"), &stdout, &stderr)
+	code := run(context.Background(), estArgs(a, "--format", "json"), &stdout, &stderr)
 	dec := json.NewDecoder(&stdout)
 	dec.UseNumber()
 	var doc map[string]any
@@ -69,8 +69,8 @@ func estimateJSON(t *testing.T, a ...string) (map[string]any, int) {
 	return list[0].(map[string]any), code
 }
 
-// value returns estimates.section.row.column.value as text.
-func value(t *testing.T, e map[string]any, section, row, column string) string {
+// estValue returns estimates.section.row.column.value as text.
+func estValue(t *testing.T, e map[string]any, section, row, column string) string {
 	t.Helper()
 	s, _ := e["estimates"].(map[string]any)[section].(map[string]any)
 	r, _ := s[row].(map[string]any)
@@ -90,23 +90,23 @@ func TestEstimateArticleNumbers(t *testing.T) {
 		want                 string
 	}{
 		// FORMULAS.md §4 (article, section 4): GPT-3 activations at s=2048.
-		{"activations b=1", args(gpt3Args, "--seq", "2048", "--batch", "1"), "activations", "total", "textbook", "275414777856"},
-		{"activations b=64", args(gpt3Args, "--seq", "2048", "--batch", "64"), "activations", "total", "textbook", "17626545782784"},
-		{"activations b=128", args(gpt3Args, "--seq", "2048", "--batch", "128"), "activations", "total", "textbook", "35253091565568"},
+		{"activations b=1", estArgs(estGPT3Args, "--seq", "2048", "--batch", "1"), "activations", "total", "textbook", "275414777856"},
+		{"activations b=64", estArgs(estGPT3Args, "--seq", "2048", "--batch", "64"), "activations", "total", "textbook", "17626545782784"},
+		{"activations b=128", estArgs(estGPT3Args, "--seq", "2048", "--batch", "128"), "activations", "total", "textbook", "35253091565568"},
 		// FORMULAS.md §5 (article, section 5): 4blh(s+n), b=64, s=512, n=32.
-		{"kv cache", args(gpt3Args, "--batch", "64", "--seq", "512", "--gen", "32"), "kv_cache", "total", "textbook", "164282499072"},
+		{"kv cache", estArgs(estGPT3Args, "--batch", "64", "--seq", "512", "--gen", "32"), "kv_cache", "total", "textbook", "164282499072"},
 		// FORMULAS.md §3: 6 × 174,600·10⁶ × 300·10⁹ = 3.1428·10²³.
-		{"6 tokens Φ", args(gpt3Args, "--params", "174.6B", "--tokens", "300B"), "flops", "training_total_6", "corrected", "314280000000000000000000"},
+		{"6 tokens Φ", estArgs(estGPT3Args, "--params", "174.6B", "--tokens", "300B"), "flops", "training_total_6", "corrected", "314280000000000000000000"},
 		// FORMULAS.md §3: GPT-3 on 1024 A100 (312 TFLOP/s, 0.45), 300B tokens, Φ = 175B.
-		{"gpt-3 time", args(gpt3Args, "--params", "175e9", "--tokens", "300B", "--gpus", "1024",
+		{"gpt-3 time", estArgs(estGPT3Args, "--params", "175e9", "--tokens", "300B", "--gpus", "1024",
 			"--peak-tflops", "312", "--utilization", "0.45"), "flops", "training_seconds_8", "corrected", "2921340"},
 		// FORMULAS.md §3: LLaMA-65B on 2048 GPUs at 624 TFLOP/s, 0.3, 1.4T tokens, Φ = 65B.
 		{"llama-65b time", []string{"estimate", "--layers", "80", "--hidden", "8192", "--vocab", "32000", "--heads", "64",
 			"--ffn", "22016", "--params", "65B", "--tokens", "1.4T", "--gpus", "2048", "--peak-tflops", "624",
 			"--utilization", "30%"}, "flops", "training_seconds_8", "corrected", "1898871"},
 		// FORMULAS.md §1: Mixtral-8x7B, 46,702,792,704 total, 12,879,925,248 active.
-		{"mixtral total", mixtralArgs, "parameters", "total", "corrected", "46702792704"},
-		{"mixtral active", mixtralArgs, "parameters", "active", "corrected", "12879925248"},
+		{"mixtral total", estMixtralArgs, "parameters", "total", "corrected", "46702792704"},
+		{"mixtral active", estMixtralArgs, "parameters", "active", "corrected", "12879925248"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -114,15 +114,15 @@ func TestEstimateArticleNumbers(t *testing.T) {
 			if code != exitOK {
 				t.Errorf("exit: got %d, want 0", code)
 			}
-			if got := value(t, e, c.section, c.row, c.column); got != c.want {
+			if got := estValue(t, e, c.section, c.row, c.column); got != c.want {
 				t.Errorf("%s.%s.%s: got %s, want %s", c.section, c.row, c.column, got, c.want)
 			}
 		})
 	}
 }
 
-// mixtralArgs are Mixtral-8x7B's config.json values as flags.
-var mixtralArgs = []string{"estimate", "--layers", "32", "--hidden", "4096", "--vocab", "32000", "--heads", "32",
+// estMixtralArgs are Mixtral-8x7B's config.json values as flags.
+var estMixtralArgs = []string{"estimate", "--layers", "32", "--hidden", "4096", "--vocab", "32000", "--heads", "32",
 	"--kv-heads", "8", "--ffn", "14336", "--experts", "8", "--top-k", "2"}
 
 func TestEstimateGroupedQuery(t *testing.T) {
@@ -132,14 +132,14 @@ func TestEstimateGroupedQuery(t *testing.T) {
 	a := []string{"estimate", "--layers", "32", "--hidden", "4096", "--vocab", "128256", "--heads", "32",
 		"--kv-heads", "8", "--ffn", "14336", "--seq", "4096"}
 	e, _ := estimateJSON(t, a...)
-	if got, want := value(t, e, "kv_cache", "total", "textbook"), "2147483648"; got != want {
+	if got, want := estValue(t, e, "kv_cache", "total", "textbook"), "2147483648"; got != want {
 		t.Errorf("textbook: got %s, want %s", got, want)
 	}
-	if got, want := value(t, e, "kv_cache", "total", "corrected"), "536870912"; got != want {
+	if got, want := estValue(t, e, "kv_cache", "total", "corrected"), "536870912"; got != want {
 		t.Errorf("corrected: got %s, want %s", got, want)
 	}
 	// FORMULAS.md §1: Llama-3-8B has 8,030,261,248 parameters.
-	if got, want := value(t, e, "parameters", "total", "corrected"), "8030261248"; got != want {
+	if got, want := estValue(t, e, "parameters", "total", "corrected"), "8030261248"; got != want {
 		t.Errorf("parameters: got %s, want %s", got, want)
 	}
 	var stdout, stderr bytes.Buffer
