@@ -81,14 +81,19 @@ func FromArchitecture(name string, a *analysis.Architecture, t quant.Totals) (Mo
 	if v, ok := known(a.SlidingWindow); ok {
 		m.SlidingWindow = v
 	}
-	if a.Norm.Known {
+	switch {
+	case a.Norm.Known && (a.Norm.Value == NormLayer || a.Norm.Value == NormRMS):
 		m.Norm = a.Norm.Value
+	case a.Norm.Known:
+		m.Norm = NormLayer
+		note("norm %q is neither LayerNorm nor RMSNorm: counted as LayerNorm (the article's)", a.Norm.Value)
 	}
-	if a.Bias.Known && a.Bias.Value != "partial" {
+	switch {
+	case a.Bias.Known && (a.Bias.Value == BiasAll || a.Bias.Value == BiasQKV || a.Bias.Value == BiasNone):
 		m.Biases = a.Bias.Value
-	} else if a.Bias.Known {
+	case a.Bias.Known:
 		m.Biases = BiasAll
-		note("biases are partial: the parameter count comes from the checkpoint, the estimates assume biases everywhere")
+		note("biases are %q: the parameter count comes from the checkpoint, the estimates assume biases everywhere", a.Bias.Value)
 	}
 	if a.QKNorm.Known {
 		m.QKNorm = a.QKNorm.Value
@@ -104,7 +109,18 @@ func FromArchitecture(name string, a *analysis.Architecture, t quant.Totals) (Mo
 			}
 			m.SharedExperts, _ = known(e.SharedExperts)
 			m.ExpertFFN, _ = known(e.ExpertFFN)
-			m.SharedFFN, _ = known(e.SharedFFN)
+			// The analysis gives the shared MLP's whole width (DeepSeek-V2:
+			// 2 shared experts stored as one MLP of 2 × 1536); Model wants
+			// one shared expert's.
+			if w, ok := known(e.SharedFFN); ok && m.SharedExperts > 0 {
+				if w%m.SharedExperts == 0 {
+					m.SharedFFN = w / m.SharedExperts
+				} else {
+					m.SharedExperts, m.SharedFFN = 1, w
+				}
+			} else if m.SharedExperts > 0 {
+				note("shared expert width not known: assumed the routed experts' width")
+			}
 			if len(e.MoELayers) > 0 && uint64(len(e.MoELayers)) <= m.Layers {
 				m.DenseLayers = m.Layers - uint64(len(e.MoELayers))
 			} else {
