@@ -326,3 +326,145 @@ func TestFixturesShardIndex(t *testing.T) {
 		t.Errorf("total_size: got %d in the index and %d in the shards, want %d", idx.Metadata.TotalSize, total, want)
 	}
 }
+
+// TestEncodeHeaderMatchesReference compares the stub writer's header with
+// the exact bytes the reference implementation's own tests expect from its
+// serialize() (huggingface/safetensors, safetensors/src/tensor.rs, tests
+// test_serialization, test_serialization_fp4, test_empty,
+// test_serialization_forced_alignement): the length prefix, the JSON, and
+// the space padding to a multiple of 8.
+func TestEncodeHeaderMatchesReference(t *testing.T) {
+	tests := []struct {
+		name    string
+		tensors []layouts.Tensor
+		md      map[string]string
+		want    string // the JSON header after the 8-byte length, padding included
+		dataLen uint64
+	}{
+		{"test_serialization", []layouts.Tensor{{Name: "attn.0", DType: "F32", Shape: []uint64{1, 2, 3}}}, nil,
+			`{"attn.0":{"dtype":"F32","shape":[1,2,3],"data_offsets":[0,24]}}`, 24},
+		{"test_serialization_fp4", []layouts.Tensor{{Name: "attn.0", DType: "F4", Shape: []uint64{1, 2}}}, nil,
+			`{"attn.0":{"dtype":"F4","shape":[1,2],"data_offsets":[0,1]}}    `, 1},
+		{"test_empty", nil, nil, `{}      `, 0},
+		{"test_empty with metadata", nil, map[string]string{"framework": "pt"},
+			`{"__metadata__":{"framework":"pt"}}     `, 0},
+		{"test_serialization_forced_alignement", []layouts.Tensor{{Name: "attn0", DType: "F32", Shape: []uint64{1, 1, 2, 3}}}, nil,
+			`{"attn0":{"dtype":"F32","shape":[1,1,2,3],"data_offsets":[0,24]}}       `, 24},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, dataLen, err := layouts.EncodeHeader(tt.tensors, tt.md)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := make([]byte, 8, 8+len(tt.want))
+			binary.LittleEndian.PutUint64(want, uint64(len(tt.want)))
+			want = append(want, tt.want...)
+			if !bytes.Equal(got, want) {
+				t.Errorf("header: got %q, want %q", got, want)
+			}
+			if dataLen != tt.dataLen {
+				t.Errorf("data length: got %d, want %d", dataLen, tt.dataLen)
+			}
+		})
+	}
+}
+
+// TestEncodeHeaderOrder checks the layout rules of the reference writer
+// (prepare() in safetensors/src/tensor.rs): tensors sorted by enum Dtype
+// descending (... F8_E4M3 < ... F16 < BF16 < ... F32 < C64 < F64 < I64 ...),
+// then by name, with contiguous offsets; names escaped as serde_json does.
+func TestEncodeHeaderOrder(t *testing.T) {
+	ts := []layouts.Tensor{
+		{Name: "b", DType: "F16", Shape: []uint64{2}},
+		{Name: "a", DType: "F32", Shape: []uint64{1}},
+		{Name: "c", DType: "F8_E4M3", Shape: []uint64{3}},
+		{Name: "z", DType: "I64", Shape: []uint64{1}},
+		{Name: "y", DType: "BF16", Shape: []uint64{}},
+		{Name: "q\"\n\x01é", DType: "F16", Shape: []uint64{1}},
+	}
+	got, dataLen, err := layouts.EncodeHeader(ts, map[string]string{"format": "pt"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"__metadata__":{"format":"pt"},` +
+		`"z":{"dtype":"I64","shape":[1],"data_offsets":[0,8]},` +
+		`"a":{"dtype":"F32","shape":[1],"data_offsets":[8,12]},` +
+		`"y":{"dtype":"BF16","shape":[],"data_offsets":[12,14]},` +
+		`"b":{"dtype":"F16","shape":[2],"data_offsets":[14,18]},` +
+		`"q\"\n\u0001é":{"dtype":"F16","shape":[1],"data_offsets":[18,20]},` +
+		`"c":{"dtype":"F8_E4M3","shape":[3],"data_offsets":[20,23]}}`
+	for len(want)%8 != 0 {
+		want += " "
+	}
+	if string(got[8:]) != want {
+		t.Errorf("header:\ngot  %s\nwant %s", got[8:], want)
+	}
+	if dataLen != 23 {
+		t.Errorf("data length: got %d, want 23", dataLen)
+	}
+}
+
+// TestEncodeHeaderRejects checks the inputs the reference refuses to write.
+func TestEncodeHeaderRejects(t *testing.T) {
+	tests := []struct {
+		name    string
+		tensors []layouts.Tensor
+	}{
+		// test_serialization_fp4_misaligned: 3 F4 values are 12 bits.
+		{"sub-byte misaligned", []layouts.Tensor{{Name: "x", DType: "F4", Shape: []uint64{1, 3}}}},
+		{"unknown dtype", []layouts.Tensor{{Name: "x", DType: "F12", Shape: []uint64{1}}}},
+		{"duplicate name", []layouts.Tensor{{Name: "x", DType: "F32"}, {Name: "x", DType: "F16"}}},
+		{"overflow", []layouts.Tensor{{Name: "x", DType: "F64", Shape: []uint64{1 << 62, 4}}}},
+		{"invalid UTF-8", []layouts.Tensor{{Name: "\xff", DType: "F32", Shape: []uint64{1}}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if _, _, err := layouts.EncodeHeader(tt.tensors, nil); err == nil {
+				t.Errorf("EncodeHeader(%v): got no error, want one", tt.tensors)
+			}
+		})
+	}
+}
+
+// TestMixedDTypesAgreeWithSecondWriter writes a mixed-dtype model with real
+// bytes through nlpodyssey/safetensors and checks that every tensor gets the
+// data_offsets the stub writer assigns (that library sorts by its own dtype
+// enum, in the same relative order as the reference's).
+func TestMixedDTypesAgreeWithSecondWriter(t *testing.T) {
+	m := layouts.Model{
+		Name: "mixed",
+		Tensors: []layouts.Tensor{
+			{Name: "w", DType: "BF16", Shape: []uint64{3, 2}},
+			{Name: "scale", DType: "F32", Shape: []uint64{3}},
+			{Name: "idx", DType: "I64", Shape: []uint64{2}},
+			{Name: "mask", DType: "BOOL", Shape: []uint64{5}},
+			{Name: "q", DType: "U8", Shape: []uint64{7}},
+			{Name: "h", DType: "F16", Shape: []uint64{1}},
+		},
+		Metadata: map[string]string{"format": "pt"},
+		Complete: true,
+	}
+	dir := t.TempDir()
+	if err := layouts.WriteModel(dir, m); err != nil {
+		t.Fatal(err)
+	}
+	_, fromLib, _ := readHeader(t, filepath.Join(dir, "model.safetensors"))
+	hdr, _, err := layouts.EncodeHeader(m.Tensors, m.Metadata)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "stub.safetensors")
+	if err := os.WriteFile(path, hdr, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, fromStub, _ := readHeader(t, path)
+	for name, want := range fromStub {
+		if got := fromLib[name]; got.DataOffsets != want.DataOffsets || got.DType != want.DType {
+			t.Errorf("%s: nlpodyssey wrote %s %v, stub writer %s %v", name, got.DType, got.DataOffsets, want.DType, want.DataOffsets)
+		}
+	}
+	if len(fromLib) != len(fromStub) {
+		t.Errorf("tensors: got %d from nlpodyssey, want %d", len(fromLib), len(fromStub))
+	}
+}

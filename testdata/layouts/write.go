@@ -392,8 +392,8 @@ func Values(model string, t Tensor) ([]byte, error) {
 			binary.LittleEndian.PutUint32(out[i:], math.Float32bits(uniform()))
 		}
 	case "BF16":
-		// bfloat16 is the top half of a float32; the low 16 bits of
-		// uniform() are zero-filled by rounding toward zero.
+		// bfloat16 is the top half of a float32, so truncating the low
+		// 16 bits converts (rounding toward zero, harmless here).
 		for i := 0; i < len(out); i += 2 {
 			binary.LittleEndian.PutUint16(out[i:], uint16(math.Float32bits(uniform())>>16))
 		}
