@@ -27,15 +27,42 @@ type FormulaReport struct {
 	Actual uint64 `json:"actual"`
 	// Diff is Actual - Textbook.
 	Diff int64 `json:"difference"`
+
+	// L, H and V are the values put into the formula; L counts every layer
+	// of the language model (encoder and decoder for T5).
+	L uint64 `json:"l"`
+	H uint64 `json:"h"`
+	V uint64 `json:"v"`
+	// RelDiff is Diff / Textbook.
+	RelDiff float64 `json:"relative_difference"`
+	// Terms is the term table: the textbook's four terms, then the rows it
+	// does not have (buffers and side tensors shown, not counted).
+	Terms []Term `json:"terms"`
+	// Layers is the per-tensor diff of every layer; Groups gathers alike
+	// layers, one of them representative.
+	Layers []LayerDiff  `json:"layers"`
+	Groups []LayerGroup `json:"layer_groups"`
+	// Outside is the per-tensor diff of the tensors outside layers.
+	Outside []TensorDiff `json:"outside_layers"`
+	// Assumptions is the textbook's assumptions, each held or broken.
+	Assumptions []Assumption `json:"assumptions"`
+	// Corrected is the formula that fits this checkpoint.
+	Corrected Corrected `json:"corrected"`
+	// Findings are the formula's own findings.
+	Findings []findings.Finding `json:"findings,omitempty"`
 }
 
 // Analyze runs the pipeline: classify, assign roles, infer the
-// architecture, compare with the formula.
-//
-// TODO(issue 3): roles, architecture and formula.
+// architecture, compare with the formula. It never fails: odd input becomes
+// findings.
 func Analyze(tensors []reader.Tensor, cfg *reader.Config) *Analysis {
 	q := quant.Classify(tensors, cfg)
 	a := &Analysis{Quant: q, Totals: q.Totals()}
 	a.Findings = append(a.Findings, q.Findings...)
+	a.Roles = AssignRoles(q.Tensors, cfg)
+	a.Arch = InferArchitecture(a.Roles, cfg)
+	a.Findings = append(a.Findings, a.Arch.Findings...)
+	a.Formula = Formula(a.Roles, a.Arch)
+	a.Findings = append(a.Findings, a.Formula.Findings...)
 	return a
 }

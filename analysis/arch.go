@@ -1,0 +1,652 @@
+package analysis
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/paramscope/paramscope/analysis/findings"
+	"github.com/paramscope/paramscope/analysis/quant"
+	"github.com/paramscope/paramscope/reader"
+)
+
+// Config keys that give the same fact in different families' config.json
+// (Hugging Face transformers' configuration_*.py attribute maps).
+var (
+	keysLayers   = []string{"num_hidden_layers", "n_layer", "num_layers", "n_layers"}
+	keysHidden   = []string{"hidden_size", "n_embd", "d_model", "dim"}
+	keysVocab    = []string{"vocab_size", "padded_vocab_size"}
+	keysFFN      = []string{"intermediate_size", "n_inner", "ffn_dim", "d_ff", "ffn_hidden_size"}
+	keysHeads    = []string{"num_attention_heads", "n_head", "num_heads", "n_heads"}
+	keysKVHeads  = []string{"num_key_value_heads", "num_kv_heads", "n_head_kv"}
+	keysHeadDim  = []string{"head_dim", "d_kv"}
+	keysMaxPos   = []string{"max_position_embeddings", "n_positions", "n_ctx", "seq_length"}
+	keysExperts  = []string{"n_routed_experts", "num_local_experts", "num_experts"}
+	keysTopK     = []string{"num_experts_per_tok", "moe_top_k", "num_experts_per_token", "top_k"}
+	keysShared   = []string{"n_shared_experts", "num_shared_experts"}
+	keysExpertFF = []string{"moe_intermediate_size"}
+)
+
+// configInt returns the first of keys that config.json holds as an integer.
+func configInt(cfg *reader.Config, keys ...string) (int64, string, bool) {
+	for _, k := range keys {
+		if v, ok := cfg.Int(k); ok {
+			return v, k, true
+		}
+	}
+	return 0, "", false
+}
+
+// outIn returns a weight's output and input sizes ([out, in] as PyTorch's
+// nn.Linear stores them; GPT-2's Conv1D stores [in, out]; stacked experts
+// [E, out, in]).
+func outIn(r TensorRole) (out, in uint64, ok bool) {
+	s := r.LogicalShape
+	switch len(s) {
+	case 2:
+		if r.Transposed {
+			return s[1], s[0], true
+		}
+		return s[0], s[1], true
+	case 3:
+		return s[1], s[2], true
+	}
+	return 0, 0, false
+}
+
+// ev is the evidence of a tensor's shape.
+func ev(r TensorRole, note string) Evidence {
+	return Evidence{Tensor: r.Name, Shape: r.LogicalShape, Note: note}
+}
+
+func known(v int64, e Evidence) IntFact { return IntFact{Value: v, Known: true, Evidence: e} }
+
+func unknown(note string) IntFact { return IntFact{Evidence: Evidence{Note: note}} }
+
+// mainStack is the language model's stack: the decoder, or the encoder of an
+// encoder-only model.
+func mainStack(roles []TensorRole) string {
+	for _, r := range roles {
+		if r.Stack == StackDecoder && r.Layer >= 0 {
+			return StackDecoder
+		}
+	}
+	for _, r := range roles {
+		if r.Stack == StackEncoder && r.Layer >= 0 {
+			return StackEncoder
+		}
+	}
+	return StackDecoder
+}
+
+// inLM reports whether a tensor belongs to the language model proper
+// (outside layers, or in the decoder or encoder stacks).
+func inLM(r TensorRole) bool { return !isExtraStack(r.Stack) }
+
+// firstRole returns the first tensor of the stack with one of the roles and
+// param ("" for any non-bias).
+func firstRole(roles []TensorRole, stack string, bias bool, want ...Role) (TensorRole, bool) {
+	for _, r := range roles {
+		if r.Stack != stack || r.Kind != quant.Parameter || (r.Param == "bias") != bias {
+			continue
+		}
+		for _, w := range want {
+			if r.Role == w {
+				return r, true
+			}
+		}
+	}
+	return TensorRole{}, false
+}
+
+// globalTensor returns the first language-model tensor of a role outside
+// layers.
+func globalTensor(roles []TensorRole, role Role, bias bool) (TensorRole, bool) {
+	for _, r := range roles {
+		if r.Role == role && r.Layer < 0 && inLM(r) && r.Kind == quant.Parameter && (r.Param == "bias") == bias {
+			return r, true
+		}
+	}
+	return TensorRole{}, false
+}
+
+// InferArchitecture reads l, h, V, f, heads, norm, biases, embeddings,
+// positions, MoE and MLA from the roles' shapes, fills in what shapes cannot
+// show from config.json, and reports every disagreement between the two as a
+// finding. Each value carries its evidence.
+func InferArchitecture(roles []TensorRole, cfg *reader.Config) *Architecture {
+	a := &Architecture{}
+	qt := make([]quant.Tensor, len(roles))
+	for i, r := range roles {
+		qt[i] = r.Tensor
+	}
+	fam := DetectFamily(qt, cfg)
+	a.Family = fam.Name
+	if mt, ok := cfg.String("model_type"); ok {
+		a.ModelType = StringFact{Value: mt, Known: true, Evidence: Evidence{ConfigKey: "model_type"}}
+		if f := familyForModelType(mt); f != nil && f != fam {
+			a.warn("family_mismatch", fmt.Sprintf("config.json model_type %q belongs to family %s, but the tensor names follow %s", mt, f.Name, fam.Name), "model_type")
+		}
+	}
+	stack := mainStack(roles)
+
+	inferDims(a, roles, stack, cfg)
+	inferLayers(a, roles, stack, cfg)
+	inferAttention(a, roles, stack, cfg)
+	inferMLP(a, roles, stack, cfg)
+	inferNormsBiases(a, roles, stack, fam, cfg)
+	inferMoE(a, roles, stack, cfg)
+	inferMLA(a, roles, stack, cfg)
+	inferExtras(a, roles)
+
+	if v, k, ok := configInt(cfg, "sliding_window"); ok {
+		a.SlidingWindow = known(v, Evidence{ConfigKey: k})
+	} else {
+		a.SlidingWindow = unknown("config.json declares no sliding_window")
+	}
+	if v, k, ok := configInt(cfg, keysMaxPos...); ok {
+		a.MaxPositions = known(v, Evidence{ConfigKey: k})
+	} else if a.LearnedPositions.Value > 0 {
+		a.MaxPositions = known(a.LearnedPositions.Value, a.LearnedPositions.Evidence)
+	} else {
+		a.MaxPositions = unknown("no position table and no max_position_embeddings in config.json")
+	}
+	if u := Unclassified(roles); len(u) > 0 {
+		names := make([]string, 0, 5)
+		var params uint64
+		for i, r := range u {
+			params += r.LogicalParams
+			if i < 5 {
+				names = append(names, r.Name)
+			}
+		}
+		a.Findings = append(a.Findings, findings.Finding{Level: findings.Warning, Code: "unclassified_tensors",
+			Message:  fmt.Sprintf("%d tensors (%d parameters) match no role of family %s", len(u), params, fam.Name),
+			Evidence: names})
+	}
+	return a
+}
+
+func (a *Architecture) warn(code, msg string, evidence ...string) {
+	a.Findings = append(a.Findings, findings.Finding{Level: findings.Warning, Code: code, Message: msg, Evidence: evidence})
+}
+
+func (a *Architecture) problem(code, msg string, evidence ...string) {
+	a.Findings = append(a.Findings, findings.Finding{Level: findings.Problem, Code: code, Message: msg, Evidence: evidence})
+}
+
+// crossCheck compares a value read from the weights with config.json and
+// records a finding with both values when they differ.
+func (a *Architecture) crossCheck(f *IntFact, what string, cfg *reader.Config, level findings.Level, keys ...string) {
+	v, k, ok := configInt(cfg, keys...)
+	if !ok {
+		return
+	}
+	if !f.Known {
+		*f = known(v, Evidence{ConfigKey: k})
+		return
+	}
+	if f.Value == v {
+		if f.Evidence.ConfigKey == "" {
+			f.Evidence.ConfigKey = k
+		}
+		return
+	}
+	src := f.Evidence.Tensor
+	if src == "" {
+		src = f.Evidence.Note
+	}
+	a.Findings = append(a.Findings, findings.Finding{Level: level, Code: "config_mismatch",
+		Message:  fmt.Sprintf("%s: config.json %s = %d, the weights give %d (%s)", what, k, v, f.Value, src),
+		Evidence: []string{k, f.Evidence.Tensor}})
+}
+
+// inferDims reads h and V from the token embedding [V, h] (or, without one,
+// from the lm_head), and learned positions from the position table.
+func inferDims(a *Architecture, roles []TensorRole, stack string, cfg *reader.Config) {
+	if e, ok := globalTensor(roles, RoleTokenEmbedding, false); ok && len(e.LogicalShape) == 2 {
+		a.Vocab = known(int64(e.LogicalShape[0]), ev(e, "rows of the token embedding"))
+		a.Hidden = known(int64(e.LogicalShape[1]), ev(e, "columns of the token embedding"))
+	} else if e, ok := globalTensor(roles, RoleLMHead, false); ok && len(e.LogicalShape) == 2 {
+		a.Vocab = known(int64(e.LogicalShape[0]), ev(e, "rows of the lm_head"))
+		a.Hidden = known(int64(e.LogicalShape[1]), ev(e, "columns of the lm_head"))
+	} else if n, ok := firstRole(roles, stack, false, RoleNorm); ok && len(n.LogicalShape) == 1 {
+		a.Hidden = known(int64(n.LogicalShape[0]), ev(n, "length of a layer norm"))
+		a.Vocab = unknown("no token embedding or lm_head tensor")
+	} else {
+		a.Hidden = unknown("no token embedding, lm_head or norm tensor")
+		a.Vocab = unknown("no token embedding or lm_head tensor")
+	}
+	a.crossCheck(&a.Hidden, "hidden size", cfg, findings.Problem, keysHidden...)
+	a.crossCheck(&a.Vocab, "vocabulary", cfg, findings.Warning, keysVocab...)
+
+	if p, ok := globalTensor(roles, RolePositionEmbedding, false); ok && len(p.LogicalShape) == 2 {
+		a.LearnedPositions = known(int64(p.LogicalShape[0]), ev(p, "rows of the learned position table"))
+	} else {
+		a.LearnedPositions = known(0, Evidence{Note: "no learned position table (rotary, ALiBi or relative positions)"})
+	}
+}
+
+// inferLayers counts the main stack's layers and, for encoder-decoder
+// models, the encoder's.
+func inferLayers(a *Architecture, roles []TensorRole, stack string, cfg *reader.Config) {
+	idx := layerIndices(roles, stack)
+	if len(idx) == 0 {
+		a.Layers = unknown("no numbered layers in the tensor names")
+	} else {
+		first := firstInLayer(roles, stack, idx[len(idx)-1])
+		a.Layers = known(int64(len(idx)), Evidence{Tensor: first, Note: fmt.Sprintf("%d distinct layer indices in the %s stack", len(idx), stack)})
+		if idx[len(idx)-1] != len(idx)-1 {
+			a.problem("layers_missing", fmt.Sprintf("%s layer indices run to %d but only %d layers are present", stack, idx[len(idx)-1], len(idx)), first)
+		}
+	}
+	enc := layerIndices(roles, StackEncoder)
+	if stack == StackDecoder && len(enc) > 0 {
+		a.EncoderLayers = known(int64(len(enc)), Evidence{Tensor: firstInLayer(roles, StackEncoder, enc[0]), Note: "distinct layer indices in the encoder stack"})
+		a.crossCheck(&a.EncoderLayers, "encoder layers", cfg, findings.Problem, "num_layers")
+		a.crossCheck(&a.Layers, "decoder layers", cfg, findings.Problem, "num_decoder_layers", "num_layers")
+		return
+	}
+	a.EncoderLayers = known(0, Evidence{Note: "no encoder stack"})
+	a.crossCheck(&a.Layers, "layers", cfg, findings.Problem, keysLayers...)
+}
+
+func firstInLayer(roles []TensorRole, stack string, layer int) string {
+	for _, r := range roles {
+		if r.Stack == stack && r.Layer == layer {
+			return r.Name
+		}
+	}
+	return ""
+}
+
+// inferAttention finds A, G and d. Shapes give A·d (Q's rows), G·d (K's
+// rows) and, with per-head Q/K norms, d itself; config.json gives what the
+// shapes cannot separate.
+func inferAttention(a *Architecture, roles []TensorRole, stack string, cfg *reader.Config) {
+	h := a.Hidden.Value
+	cfgA, keyA, hasA := configInt(cfg, keysHeads...)
+	cfgD, keyD, hasD := configInt(cfg, keysHeadDim...)
+	if hasD && cfgD <= 0 {
+		hasD = false
+	}
+	if hasA {
+		a.Heads = known(cfgA, Evidence{ConfigKey: keyA})
+	} else {
+		a.Heads = unknown("config.json gives no head count and shapes cannot separate heads from head size")
+	}
+	// d: config, then a per-head norm's length.
+	if hasD {
+		a.HeadDim = known(cfgD, Evidence{ConfigKey: keyD})
+	}
+	if qn, ok := firstRole(roles, stack, false, RoleAttnQNorm, RoleAttnKNorm); ok && len(qn.LogicalShape) == 1 {
+		d := int64(qn.LogicalShape[0])
+		if hasD && d != cfgD {
+			a.problem("config_mismatch", fmt.Sprintf("head size: config.json %s = %d, the Q/K norm %s holds %d", keyD, cfgD, qn.Name, d), keyD, qn.Name)
+		}
+		a.HeadDim = known(d, ev(qn, "length of the per-head Q/K norm"))
+		if !hasA {
+			if q, ok := firstRole(roles, stack, false, RoleAttnQ); ok {
+				if out, _, ok := outIn(q); ok && d > 0 {
+					a.Heads = known(int64(out)/d, ev(q, fmt.Sprintf("Q rows / head size %d", d)))
+				}
+			}
+		}
+	}
+	a.QKNorm = BoolFact{Known: true}
+	if qn, ok := firstRole(roles, stack, false, RoleAttnQNorm, RoleAttnKNorm); ok {
+		a.QKNorm = BoolFact{Value: true, Known: true, Evidence: ev(qn, "per-head Q/K norm")}
+	} else {
+		a.QKNorm.Evidence = Evidence{Note: "no q_norm/k_norm tensors"}
+	}
+
+	if q, ok := firstRole(roles, stack, false, RoleAttnQ); ok {
+		qOut, _, _ := outIn(q)
+		if !a.HeadDim.Known && a.Heads.Known && a.Heads.Value > 0 {
+			a.HeadDim = known(int64(qOut)/a.Heads.Value, ev(q, fmt.Sprintf("Q rows %d / %d heads", qOut, a.Heads.Value)))
+		} else if a.HeadDim.Known && a.Heads.Known && int64(qOut) != a.Heads.Value*a.HeadDim.Value {
+			a.problem("config_mismatch", fmt.Sprintf("attention: %d heads × head size %d = %d, but %s has %d rows", a.Heads.Value, a.HeadDim.Value, a.Heads.Value*a.HeadDim.Value, q.Name, qOut), q.Name)
+		}
+		if k, ok := firstRole(roles, stack, false, RoleAttnK); ok && a.HeadDim.Known && a.HeadDim.Value > 0 {
+			kOut, _, _ := outIn(k)
+			a.KVHeads = known(int64(kOut)/a.HeadDim.Value, ev(k, fmt.Sprintf("K rows %d / head size %d", kOut, a.HeadDim.Value)))
+		}
+	} else if qkv, ok := firstRole(roles, stack, false, RoleAttnQKV); ok {
+		rows, _, _ := outIn(qkv)
+		if !a.HeadDim.Known && a.Heads.Known && a.Heads.Value > 0 && h > 0 {
+			a.HeadDim = known(h/a.Heads.Value, Evidence{ConfigKey: keyA, Note: "hidden_size / num_attention_heads"})
+		}
+		if a.Heads.Known && a.HeadDim.Known && a.HeadDim.Value > 0 {
+			g := (int64(rows)/a.HeadDim.Value - a.Heads.Value) / 2
+			a.KVHeads = known(g, ev(qkv, fmt.Sprintf("(fused rows %d / head size %d - %d query heads) / 2", rows, a.HeadDim.Value, a.Heads.Value)))
+			if (a.Heads.Value+2*g)*a.HeadDim.Value != int64(rows) {
+				a.problem("qkv_shape", fmt.Sprintf("fused QKV %s has %d rows, not (A + 2G)·d for A=%d, d=%d", qkv.Name, rows, a.Heads.Value, a.HeadDim.Value), qkv.Name)
+			}
+		} else if rows == uint64(3*h) {
+			a.KVHeads = unknown("fused QKV of 3h rows: as many key/value heads as query heads, but the count is not in the shapes")
+		}
+	}
+	if !a.HeadDim.Known {
+		a.HeadDim = unknown("head size needs num_attention_heads or head_dim from config.json")
+	}
+	// Multi-query flags (Falcon-7B: multi_query true means one K/V head).
+	if mq, ok := cfg.Bool("multi_query"); ok && mq {
+		if !a.KVHeads.Known {
+			a.KVHeads = known(1, Evidence{ConfigKey: "multi_query"})
+		} else if a.KVHeads.Value != 1 {
+			a.problem("config_mismatch", fmt.Sprintf("config.json multi_query = true, the weights give %d key/value heads", a.KVHeads.Value), "multi_query")
+		}
+	}
+	if a.MLA == nil {
+		if _, ok := firstRole(roles, stack, false, RoleMLAKVDown); ok {
+			// MLA keeps a key and a value per query head after the up-projection.
+			if a.Heads.Known {
+				a.KVHeads = known(a.Heads.Value, Evidence{ConfigKey: a.Heads.Evidence.ConfigKey, Note: "multi-head latent attention: kv_b_proj expands the latent to every head"})
+			}
+		}
+	}
+	a.crossCheck(&a.KVHeads, "key/value heads", cfg, findings.Problem, keysKVHeads...)
+	if !a.KVHeads.Known && a.Heads.Known {
+		if _, ok := firstRole(roles, stack, false, RoleAttnQKV); ok {
+			a.KVHeads = known(a.Heads.Value, Evidence{ConfigKey: a.Heads.Evidence.ConfigKey, Note: "fused QKV of 3h rows: multi-head attention"})
+		}
+	}
+	if !a.KVHeads.Known {
+		a.KVHeads = unknown("key/value heads need the head size")
+	}
+}
+
+// inferMLP reads the dense MLP's width and whether it is gated.
+func inferMLP(a *Architecture, roles []TensorRole, stack string, cfg *reader.Config) {
+	if up, ok := firstRole(roles, stack, false, RoleMLPUp); ok {
+		out, _, _ := outIn(up)
+		a.FFN = known(int64(out), ev(up, "output size of the MLP's first matrix"))
+	} else if gu, ok := firstRole(roles, stack, false, RoleMLPGateUp); ok {
+		out, _, _ := outIn(gu)
+		a.FFN = known(int64(out/2), ev(gu, "half the rows of the fused gate_up"))
+	} else if e, ok := firstRole(roles, stack, false, RoleExpertUp, RoleExpertGate); ok {
+		out, _, _ := outIn(e)
+		a.FFN = known(int64(out), ev(e, "no dense MLP: one routed expert's width"))
+	} else if e, ok := firstRole(roles, stack, false, RoleExpertGateUp); ok {
+		out, _, _ := outIn(e)
+		a.FFN = known(int64(out/2), ev(e, "no dense MLP: half one routed expert's fused gate_up"))
+	} else {
+		a.FFN = unknown("no MLP tensors found")
+	}
+	a.crossCheck(&a.FFN, "MLP width", cfg, findings.Problem, keysFFN...)
+	if g, ok := firstRole(roles, stack, false, RoleMLPGate, RoleMLPGateUp, RoleExpertGate, RoleExpertGateUp); ok {
+		a.GatedMLP = BoolFact{Value: true, Known: true, Evidence: ev(g, "a gate projection beside up and down")}
+	} else {
+		a.GatedMLP = BoolFact{Value: false, Known: a.FFN.Known, Evidence: Evidence{Note: "no gate projection: two MLP matrices"}}
+	}
+}
+
+// inferNormsBiases decides LayerNorm vs RMSNorm (a norm with β is a
+// LayerNorm), which linears carry biases, tied embeddings and parallel
+// blocks.
+func inferNormsBiases(a *Architecture, roles []TensorRole, stack string, fam *Family, cfg *reader.Config) {
+	var normW *TensorRole
+	for i, r := range roles {
+		if (r.Role == RoleNorm || r.Role == RoleFinalNorm) && inLM(r) && r.Kind == quant.Parameter {
+			if r.Param == "bias" {
+				a.Norm = StringFact{Value: "layernorm", Known: true, Evidence: ev(r, "a norm with a bias β is a LayerNorm")}
+				break
+			}
+			if normW == nil {
+				normW = &roles[i]
+			}
+		}
+	}
+	if !a.Norm.Known {
+		if normW != nil {
+			a.Norm = StringFact{Value: "rmsnorm", Known: true, Evidence: ev(*normW, "norms hold γ only (no β): RMSNorm")}
+		} else {
+			a.Norm = StringFact{Evidence: Evidence{Note: "no norm tensors"}}
+		}
+	}
+
+	var qkvB, oB, mlpB, qkvW, oW, mlpW bool
+	var biasNames []string
+	for _, r := range roles {
+		if r.Stack != stack || r.Kind != quant.Parameter {
+			continue
+		}
+		isB := r.Param == "bias"
+		switch r.Role {
+		case RoleAttnQ, RoleAttnK, RoleAttnV, RoleAttnQKV, RoleMLAQDown, RoleMLAQUp, RoleMLAKVDown, RoleMLAKVUp:
+			if isB {
+				qkvB = true
+				biasNames = append(biasNames, r.Name)
+			} else {
+				qkvW = true
+			}
+		case RoleAttnO:
+			if isB {
+				oB = true
+				biasNames = append(biasNames, r.Name)
+			} else {
+				oW = true
+			}
+		case RoleMLPUp, RoleMLPGate, RoleMLPDown, RoleMLPGateUp, RoleExpertUp, RoleExpertGate, RoleExpertDown, RoleExpertGateUp, RoleSharedUp, RoleSharedGate, RoleSharedDown:
+			if isB {
+				mlpB = true
+				biasNames = append(biasNames, r.Name)
+			} else {
+				mlpW = true
+			}
+		}
+	}
+	evb := Evidence{}
+	if len(biasNames) > 0 {
+		evb.Tensor = biasNames[0]
+	}
+	switch {
+	case !qkvB && !oB && !mlpB:
+		evb.Note = "no linear layer has a bias"
+		a.Bias = StringFact{Value: "none", Known: qkvW || oW || mlpW, Evidence: evb}
+	case qkvB && oB && mlpB:
+		evb.Note = "attention and MLP linears all have biases"
+		a.Bias = StringFact{Value: "all", Known: true, Evidence: evb}
+	case qkvB && !oB && !mlpB:
+		evb.Note = "only the Q, K, V projections have biases"
+		a.Bias = StringFact{Value: "qkv", Known: true, Evidence: evb}
+	default:
+		var parts []string
+		for _, p := range []struct {
+			on   bool
+			name string
+		}{{qkvB, "Q/K/V"}, {oB, "attention output"}, {mlpB, "MLP"}} {
+			if p.on {
+				parts = append(parts, p.name)
+			}
+		}
+		evb.Note = "biases on " + strings.Join(parts, ", ") + " only"
+		a.Bias = StringFact{Value: "partial", Known: true, Evidence: evb}
+	}
+
+	if lm, ok := globalTensor(roles, RoleLMHead, false); ok {
+		a.TiedEmbeddings = BoolFact{Value: false, Known: true, Evidence: ev(lm, "a separate output matrix")}
+		if tie, ok := cfg.Bool("tie_word_embeddings"); ok && tie {
+			a.warn("config_mismatch", fmt.Sprintf("config.json tie_word_embeddings = true, but the checkpoint stores %s (a copy or an untied head)", lm.Name), "tie_word_embeddings", lm.Name)
+		}
+	} else {
+		a.TiedEmbeddings = BoolFact{Value: true, Known: true, Evidence: Evidence{Note: "no lm_head tensor: the output layer reuses the token embedding"}}
+		if tie, ok := cfg.Bool("tie_word_embeddings"); ok && !tie {
+			a.problem("config_mismatch", "config.json tie_word_embeddings = false, but the checkpoint has no lm_head tensor", "tie_word_embeddings")
+		} else if ok {
+			a.TiedEmbeddings.Evidence.ConfigKey = "tie_word_embeddings"
+		}
+	}
+
+	// Parallel blocks: the family's config key, else one norm per layer.
+	if fam.Parallel != nil {
+		if v, e, ok := fam.Parallel(cfg); ok {
+			a.ParallelBlocks = BoolFact{Value: v, Known: true, Evidence: e}
+			return
+		}
+	}
+	idx := layerIndices(roles, stack)
+	if len(idx) == 0 {
+		return
+	}
+	n := 0
+	for _, r := range roles {
+		if r.Stack == stack && r.Layer == idx[0] && r.Role == RoleNorm && r.Param != "bias" {
+			n++
+		}
+	}
+	a.ParallelBlocks = BoolFact{Value: n == 1, Known: true, Evidence: Evidence{Tensor: firstInLayer(roles, stack, idx[0]), Note: fmt.Sprintf("%d norm(s) per layer", n)}}
+}
+
+// inferMoE describes routed and shared experts and which layers are dense.
+func inferMoE(a *Architecture, roles []TensorRole, stack string, cfg *reader.Config) {
+	isExpert := func(r Role) bool {
+		return r == RoleExpertUp || r == RoleExpertGate || r == RoleExpertDown || r == RoleExpertGateUp
+	}
+	experts := map[int]bool{}
+	var stacked, anyExpert *TensorRole
+	moeLayers := map[int]bool{}
+	for i, r := range roles {
+		if r.Stack != stack || r.Kind != quant.Parameter || !isExpert(r.Role) {
+			continue
+		}
+		if anyExpert == nil {
+			anyExpert = &roles[i]
+		}
+		moeLayers[r.Layer] = true
+		if r.Expert >= 0 {
+			experts[r.Expert] = true
+		} else if len(r.LogicalShape) == 3 && stacked == nil {
+			stacked = &roles[i]
+		}
+	}
+	if anyExpert == nil {
+		return
+	}
+	m := &MoE{}
+	switch {
+	case len(experts) > 0:
+		m.Experts = known(int64(len(experts)), Evidence{Tensor: anyExpert.Name, Note: fmt.Sprintf("%d distinct expert indices", len(experts))})
+	case stacked != nil:
+		m.Experts = known(int64(stacked.LogicalShape[0]), ev(*stacked, "leading dimension of the stacked experts"))
+	default:
+		m.Experts = unknown("expert tensors carry no index")
+	}
+	if rt, ok := firstRole(roles, stack, false, RoleRouter); ok && len(rt.LogicalShape) == 2 && m.Experts.Known && int64(rt.LogicalShape[0]) != m.Experts.Value {
+		a.problem("router_mismatch", fmt.Sprintf("router %s has %d rows for %d experts", rt.Name, rt.LogicalShape[0], m.Experts.Value), rt.Name)
+	}
+	a.crossCheck(&m.Experts, "routed experts", cfg, findings.Problem, keysExperts...)
+	if v, k, ok := configInt(cfg, keysTopK...); ok {
+		m.TopK = known(v, Evidence{ConfigKey: k})
+	} else {
+		m.TopK = unknown("top-k is only in config.json (num_experts_per_tok), which does not give it")
+	}
+	if e, ok := firstRole(roles, stack, false, RoleExpertUp, RoleExpertGate); ok {
+		out, _, _ := outIn(e)
+		m.ExpertFFN = known(int64(out), ev(e, "output size of one routed expert's up/gate"))
+	} else if e, ok := firstRole(roles, stack, false, RoleExpertGateUp); ok {
+		out, _, _ := outIn(e)
+		m.ExpertFFN = known(int64(out/2), ev(e, "half the rows of a routed expert's fused gate_up"))
+	}
+	a.crossCheck(&m.ExpertFFN, "expert width", cfg, findings.Problem, keysExpertFF...)
+	if s, ok := firstRole(roles, stack, false, RoleSharedUp, RoleSharedGate); ok {
+		out, _, _ := outIn(s)
+		m.SharedFFN = known(int64(out), ev(s, "output size of the shared expert's up/gate"))
+		if v, k, ok := configInt(cfg, keysShared...); ok {
+			m.SharedExperts = known(v, Evidence{ConfigKey: k})
+			if m.ExpertFFN.Known && int64(out) != v*m.ExpertFFN.Value {
+				a.warn("config_mismatch", fmt.Sprintf("shared experts: config.json %s = %d × expert width %d = %d, the shared MLP is %d wide", k, v, m.ExpertFFN.Value, v*m.ExpertFFN.Value, out), k, s.Name)
+			}
+		} else if m.ExpertFFN.Known && m.ExpertFFN.Value > 0 && int64(out)%m.ExpertFFN.Value == 0 {
+			m.SharedExperts = known(int64(out)/m.ExpertFFN.Value, ev(s, "shared width / expert width"))
+		} else {
+			m.SharedExperts = known(1, ev(s, "one shared MLP"))
+		}
+	} else {
+		m.SharedExperts = known(0, Evidence{Note: "no shared expert tensors"})
+		m.SharedFFN = known(0, Evidence{Note: "no shared expert tensors"})
+	}
+	for _, l := range layerIndices(roles, stack) {
+		if moeLayers[l] {
+			m.MoELayers = append(m.MoELayers, l)
+		} else {
+			m.DenseLayers = append(m.DenseLayers, l)
+		}
+	}
+	if m.DenseLayers == nil {
+		m.DenseLayers = []int{}
+	}
+	if v, ok := cfg.Int("first_k_dense_replace"); ok && int(v) != len(m.DenseLayers) {
+		a.warn("config_mismatch", fmt.Sprintf("config.json first_k_dense_replace = %d, the weights have %d dense layers", v, len(m.DenseLayers)), "first_k_dense_replace")
+	}
+	a.MoE = m
+}
+
+// inferMLA reads DeepSeek's multi-head latent attention ranks: q_a_proj is
+// [q_lora_rank, h], kv_a_proj_with_mqa [kv_lora_rank + rope, h],
+// kv_a_layernorm [kv_lora_rank], q_b_proj [A·(nope + rope), q_lora_rank],
+// kv_b_proj [A·(nope + v), kv_lora_rank] (DeepSeek-V2 paper, section 2.1).
+func inferMLA(a *Architecture, roles []TensorRole, stack string, cfg *reader.Config) {
+	kvDown, ok := firstRole(roles, stack, false, RoleMLAKVDown)
+	if !ok {
+		return
+	}
+	m := &MLA{}
+	if qd, ok := firstRole(roles, stack, false, RoleMLAQDown); ok {
+		out, _, _ := outIn(qd)
+		m.QLoRARank = known(int64(out), ev(qd, "rows of q_a_proj"))
+	} else {
+		m.QLoRARank = known(0, Evidence{Note: "no q_a_proj: Q is projected directly"})
+	}
+	a.crossCheck(&m.QLoRARank, "q_lora_rank", cfg, findings.Problem, "q_lora_rank")
+	if n, ok := firstRole(roles, stack, false, RoleMLAKVNorm); ok && len(n.LogicalShape) == 1 {
+		m.KVLoRARank = known(int64(n.LogicalShape[0]), ev(n, "length of kv_a_layernorm"))
+	}
+	a.crossCheck(&m.KVLoRARank, "kv_lora_rank", cfg, findings.Problem, "kv_lora_rank")
+	kvOut, _, _ := outIn(kvDown)
+	if m.KVLoRARank.Known {
+		m.QKRopeHeadDim = known(int64(kvOut)-m.KVLoRARank.Value, ev(kvDown, "rows of kv_a_proj_with_mqa - kv_lora_rank"))
+	}
+	a.crossCheck(&m.QKRopeHeadDim, "qk_rope_head_dim", cfg, findings.Problem, "qk_rope_head_dim")
+	if v, k, ok := configInt(cfg, "qk_nope_head_dim"); ok {
+		m.QKNopeHeadDim = known(v, Evidence{ConfigKey: k})
+	} else if qu, ok := firstRole(roles, stack, false, RoleMLAQUp); ok && a.Heads.Known && a.Heads.Value > 0 && m.QKRopeHeadDim.Known {
+		out, _, _ := outIn(qu)
+		m.QKNopeHeadDim = known(int64(out)/a.Heads.Value-m.QKRopeHeadDim.Value, ev(qu, "q_b_proj rows / heads - rope dim"))
+	} else {
+		m.QKNopeHeadDim = unknown("needs qk_nope_head_dim from config.json")
+	}
+	if ku, ok := firstRole(roles, stack, false, RoleMLAKVUp); ok && a.Heads.Known && a.Heads.Value > 0 && m.QKNopeHeadDim.Known {
+		out, _, _ := outIn(ku)
+		m.VHeadDim = known(int64(out)/a.Heads.Value-m.QKNopeHeadDim.Value, ev(ku, "kv_b_proj rows / heads - nope dim"))
+	}
+	a.crossCheck(&m.VHeadDim, "v_head_dim", cfg, findings.Problem, "v_head_dim")
+	if m.QKNopeHeadDim.Known && m.QKRopeHeadDim.Known {
+		a.HeadDim = known(m.QKNopeHeadDim.Value+m.QKRopeHeadDim.Value, Evidence{Note: "MLA query/key head size: qk_nope_head_dim + qk_rope_head_dim"})
+	}
+	if a.Heads.Known {
+		a.KVHeads = known(a.Heads.Value, Evidence{ConfigKey: a.Heads.Evidence.ConfigKey, Note: "multi-head latent attention: kv_b_proj expands the latent to every head"})
+	}
+	a.MLA = m
+}
+
+// inferExtras lists the modules kept apart from the language model.
+func inferExtras(a *Architecture, roles []TensorRole) {
+	idx := map[string]int{}
+	for _, r := range roles {
+		if !isExtraStack(r.Stack) {
+			continue
+		}
+		i, ok := idx[r.Stack]
+		if !ok {
+			i = len(a.Extras)
+			idx[r.Stack] = i
+			a.Extras = append(a.Extras, Module{Name: r.Stack})
+		}
+		a.Extras[i].Tensors++
+		if r.Kind == quant.Parameter {
+			a.Extras[i].Params += r.LogicalParams
+		}
+	}
+	sort.SliceStable(a.Extras, func(i, j int) bool { return a.Extras[i].Name < a.Extras[j].Name })
+}

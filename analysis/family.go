@@ -1,0 +1,109 @@
+package analysis
+
+import (
+	"strings"
+
+	"github.com/paramscope/paramscope/analysis/quant"
+	"github.com/paramscope/paramscope/reader"
+)
+
+// Family is one naming convention for transformer checkpoints: how its
+// tensors are named and what each name is for. Each family lives in its own
+// file (fam_*.go) and is listed once in families, in matching order.
+type Family struct {
+	// Name is the family's short name ("gpt2", "llama").
+	Name string
+	// ModelTypes are the config.json model_type values of the family.
+	ModelTypes []string
+	// Markers are substrings of tensor names that only this family (among
+	// those listed before it) uses; any one of them selects the family.
+	Markers []string
+	// Layer maps a path inside a layer to a role. Keys are either the full
+	// path after the layer index ("attn.bias", a buffer) or the path without
+	// its last component ("self_attn.q_proj"); a routed expert's index is
+	// written "*" ("block_sparse_moe.experts.*.w1").
+	Layer map[string]Role
+	// Global maps the end of a tensor's path outside layers (without its last
+	// component) to a role; earlier entries win, matched on whole components.
+	Global []GlobalRule
+	// Transposed is true when the family stores linear weights as [in, out]
+	// (GPT-2's Conv1D).
+	Transposed bool
+	// Parallel says whether attention and MLP run side by side, from the
+	// config key that declares it; nil when the family never does.
+	Parallel func(cfg *reader.Config) (bool, Evidence, bool)
+}
+
+// GlobalRule is one entry of Family.Global.
+type GlobalRule struct {
+	Suffix string
+	Role   Role
+}
+
+// families is the ordered registry: the first family whose markers appear in
+// the tensor names wins; when no marker matches, config.json's model_type
+// decides; famGeneric (shape-based) catches the rest. Order matters where
+// conventions overlap: OPT, Mixtral, Phi-3 and DeepSeek reuse Llama's
+// q_proj names, BLOOM and Falcon share query_key_value.
+var families = []*Family{
+	famDeepSeek,
+	famMixtral,
+	famPhi3,
+	famOPT,
+	famGPTJ,
+	famNeoX,
+	famBLOOM,
+	famFalcon,
+	famGPT2,
+	famBERT,
+	famT5,
+	famLlama,
+}
+
+// Families returns the registered families in matching order, the generic
+// shape-based fallback last.
+func Families() []*Family {
+	return append(append([]*Family(nil), families...), famGeneric)
+}
+
+// DetectFamily picks the family whose naming the tensors follow. The names
+// decide; config.json's model_type only breaks the tie when no family's
+// markers appear.
+func DetectFamily(tensors []quant.Tensor, cfg *reader.Config) *Family {
+	for _, f := range families {
+		for _, t := range tensors {
+			for _, m := range f.Markers {
+				if strings.Contains(t.Name, m) {
+					return f
+				}
+			}
+		}
+	}
+	if mt, ok := cfg.String("model_type"); ok {
+		if f := familyForModelType(mt); f != nil {
+			return f
+		}
+	}
+	return famGeneric
+}
+
+// familyForModelType returns the family that declares model_type mt, or nil.
+func familyForModelType(mt string) *Family {
+	for _, f := range families {
+		for _, m := range f.ModelTypes {
+			if m == mt {
+				return f
+			}
+		}
+	}
+	return nil
+}
+
+// configBool reads a boolean config key for Family.Parallel.
+func configBool(cfg *reader.Config, key string) (bool, Evidence, bool) {
+	v, ok := cfg.Bool(key)
+	if !ok {
+		return false, Evidence{}, false
+	}
+	return v, Evidence{ConfigKey: key}, true
+}

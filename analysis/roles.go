@@ -1,0 +1,376 @@
+package analysis
+
+import (
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/paramscope/paramscope/analysis/quant"
+	"github.com/paramscope/paramscope/reader"
+)
+
+// layerContainers are the path components that hold numbered layers in the
+// Hugging Face exports: "h" (GPT-2, BLOOM, Falcon, GPT-J), "layers" (Llama,
+// NeoX, OPT), "layer" (BERT), "block"/"blocks" (T5, others).
+var layerContainers = map[string]bool{"h": true, "layers": true, "layer": true, "block": true, "blocks": true}
+
+// nameParts is a tensor name split into where it lives and what it is.
+type nameParts struct {
+	prefix []string // components before the layer container, or the whole stem outside layers
+	layer  int      // -1 outside layers
+	sub    string   // path after the layer index without the last component; experts as "*"
+	full   string   // path after the layer index with the last component; experts as "*"
+	stem   string   // the whole name without its last component
+	param  string   // the last component, gamma/beta spelled weight/bias
+	expert int      // routed expert index, or -1
+}
+
+// parseName splits a tensor name on dots.
+func parseName(name string) nameParts {
+	comps := strings.Split(name, ".")
+	p := nameParts{layer: -1, expert: -1}
+	last := comps[len(comps)-1]
+	switch last {
+	case "gamma":
+		last = "weight"
+	case "beta":
+		last = "bias"
+	}
+	if len(comps) > 1 {
+		p.param = last
+		p.stem = strings.Join(comps[:len(comps)-1], ".")
+	} else {
+		p.stem = name
+	}
+	for i := 0; i+2 < len(comps); i++ {
+		if !layerContainers[comps[i]] {
+			continue
+		}
+		n, ok := index(comps[i+1])
+		if !ok {
+			continue
+		}
+		p.prefix = comps[:i]
+		p.layer = n
+		rest := append([]string(nil), comps[i+2:]...)
+		for j := 0; j+1 < len(rest); j++ {
+			if rest[j] == "experts" {
+				if e, ok := index(rest[j+1]); ok {
+					p.expert = e
+					rest[j+1] = "*"
+				}
+			}
+		}
+		rest[len(rest)-1] = p.param
+		p.full = strings.Join(rest, ".")
+		p.sub = strings.Join(rest[:len(rest)-1], ".")
+		return p
+	}
+	p.prefix = strings.Split(p.stem, ".")
+	return p
+}
+
+// index parses a layer or expert index; it refuses huge values so a hostile
+// name cannot make later code allocate per index.
+func index(s string) (int, bool) {
+	if s == "" || len(s) > 7 {
+		return 0, false
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 0 || s[0] == '+' {
+		return 0, false
+	}
+	return n, true
+}
+
+// stackOf names the stack from the components before the layers.
+func stackOf(prefix []string, inLayer bool) string {
+	for _, c := range prefix {
+		lc := strings.ToLower(c)
+		switch {
+		case strings.Contains(lc, "vision") || strings.Contains(lc, "visual") || strings.Contains(lc, "image"):
+			return "vision"
+		case strings.Contains(lc, "audio"):
+			return "audio"
+		case strings.Contains(lc, "projector"):
+			return "projector"
+		}
+	}
+	for _, c := range prefix {
+		switch c {
+		case "encoder":
+			return StackEncoder
+		case "decoder":
+			return StackDecoder
+		}
+	}
+	if inLayer {
+		return StackDecoder
+	}
+	return ""
+}
+
+// isExtraStack reports whether a stack is a module apart from the language
+// model (vision tower, projector, audio encoder, MTP layers).
+func isExtraStack(s string) bool {
+	return s != "" && s != StackDecoder && s != StackEncoder
+}
+
+// bufferParams are last components that only buffers have: rotary
+// inv_freq, BERT's position_ids, GPT-2's masked_bias, fairseq's
+// _float_tensor.
+var bufferParams = map[string]bool{"inv_freq": true, "position_ids": true, "masked_bias": true, "_float_tensor": true}
+
+// AssignRoles gives every tensor a role, from the names of the family the
+// checkpoint follows and, where names say nothing, from shapes. The result
+// is in the order of tensors; nothing is dropped: a tensor no rule explains
+// has RoleUnknown.
+func AssignRoles(tensors []quant.Tensor, cfg *reader.Config) []TensorRole {
+	return assignRoles(DetectFamily(tensors, cfg), tensors, cfg)
+}
+
+func assignRoles(fam *Family, tensors []quant.Tensor, cfg *reader.Config) []TensorRole {
+	out := make([]TensorRole, len(tensors))
+	parts := make([]nameParts, len(tensors))
+	for i, t := range tensors {
+		p := parseName(t.Name)
+		parts[i] = p
+		r := TensorRole{Tensor: t, Role: RoleUnknown, Param: p.param, Layer: p.layer, Expert: p.expert}
+		r.Stack = stackOf(p.prefix, p.layer >= 0)
+		switch {
+		case t.Kind == quant.Side:
+			r.Role = RoleAux
+		case t.Kind == quant.Buffer:
+			r.Role = RoleBuffer
+		case isExtraStack(r.Stack):
+			r.Role = RoleOther
+		case p.layer >= 0:
+			r.Role = layerRole(fam, p)
+		default:
+			r.Role = globalRole(fam, p)
+		}
+		if r.Role == RoleUnknown && isBufferShape(t, p) {
+			r.Role = RoleBuffer
+		}
+		if fam.Transposed && len(t.LogicalShape) == 2 && isLinear(r.Role) {
+			r.Transposed = true
+		}
+		out[i] = r
+	}
+	markMTP(out, parts, cfg)
+	fillByShape(out)
+	return out
+}
+
+// layerRole looks a layer tensor up in the family's names: the full path
+// first (buffers named like parameters, GPT-2's attn.bias), then the path
+// without its last component.
+func layerRole(fam *Family, p nameParts) Role {
+	if r, ok := fam.Layer[p.full]; ok {
+		return r
+	}
+	if r, ok := fam.Layer[p.sub]; ok {
+		return r
+	}
+	if strings.Contains(p.sub, "experts") {
+		return expertRoleByName(p.sub)
+	}
+	return RoleUnknown
+}
+
+// expertRoleByName places expert tensors of families not registered, from
+// the usual words (stacked [E, ...] experts such as experts.gate_up_proj).
+func expertRoleByName(sub string) Role {
+	shared := strings.Contains(sub, "shared")
+	last := sub[strings.LastIndex(sub, ".")+1:]
+	switch {
+	case strings.Contains(last, "gate_up"):
+		if shared {
+			return RoleUnknown
+		}
+		return RoleExpertGateUp
+	case strings.Contains(last, "gate") || last == "w1":
+		if shared {
+			return RoleSharedGate
+		}
+		return RoleExpertGate
+	case strings.Contains(last, "up") || last == "w3":
+		if shared {
+			return RoleSharedUp
+		}
+		return RoleExpertUp
+	case strings.Contains(last, "down") || last == "w2":
+		if shared {
+			return RoleSharedDown
+		}
+		return RoleExpertDown
+	}
+	return RoleUnknown
+}
+
+// globalRole matches a tensor outside layers against the family's suffixes,
+// then the generic ones, on whole path components.
+func globalRole(fam *Family, p nameParts) Role {
+	for _, rules := range [][]GlobalRule{fam.Global, famGeneric.Global} {
+		for _, g := range rules {
+			if p.stem == g.Suffix || strings.HasSuffix(p.stem, "."+g.Suffix) {
+				return g.Role
+			}
+		}
+	}
+	return RoleUnknown
+}
+
+// isBufferShape recognises buffers that exports store beside parameters:
+// rotary inv_freq, position_ids, masked_bias, boolean masks and 4-D
+// "bias" causal masks ([1, 1, n_ctx, n_ctx] in GPT-2 and GPT-Neo).
+func isBufferShape(t quant.Tensor, p nameParts) bool {
+	if bufferParams[p.param] {
+		return true
+	}
+	if t.DType == reader.BOOL {
+		return true
+	}
+	return p.param == "bias" && len(t.Shape) == 4
+}
+
+// isLinear reports whether a role is a linear layer's weight or bias.
+func isLinear(r Role) bool {
+	switch r {
+	case RoleAttnQ, RoleAttnK, RoleAttnV, RoleAttnO, RoleAttnQKV,
+		RoleMLAQDown, RoleMLAQUp, RoleMLAKVDown, RoleMLAKVUp,
+		RoleMLPUp, RoleMLPGate, RoleMLPDown, RoleMLPGateUp,
+		RoleExpertUp, RoleExpertGate, RoleExpertDown, RoleExpertGateUp,
+		RoleSharedUp, RoleSharedGate, RoleSharedDown, RoleRouter, RoleLMHead:
+		return true
+	}
+	return false
+}
+
+// markMTP moves DeepSeek-V3's multi-token-prediction layers into StackMTP:
+// the layers at or past num_hidden_layers when num_nextn_predict_layers is
+// declared, and any layer holding an eh_proj (the MTP's projection of
+// [embedding; hidden] back to h).
+func markMTP(out []TensorRole, parts []nameParts, cfg *reader.Config) {
+	mtp := map[int]bool{}
+	if n, ok := cfg.Int("num_nextn_predict_layers"); ok && n > 0 {
+		if l, ok := cfg.Int("num_hidden_layers"); ok {
+			for _, r := range out {
+				if r.Stack == StackDecoder && r.Layer >= 0 && int64(r.Layer) >= l {
+					mtp[r.Layer] = true
+				}
+			}
+		}
+	}
+	for i, r := range out {
+		if r.Stack == StackDecoder && parts[i].sub == "eh_proj" {
+			mtp[r.Layer] = true
+		}
+	}
+	for i := range out {
+		if out[i].Stack == StackDecoder && mtp[out[i].Layer] {
+			out[i].Stack = StackMTP
+		}
+	}
+}
+
+// fillByShape gives roles by shape (shapeRoles) to parameters no name
+// placed, once the hidden size is known from the token embedding or, lacking
+// one, from the most common vector length in the layers.
+func fillByShape(out []TensorRole) {
+	var h uint64
+	for _, r := range out {
+		if r.Role == RoleTokenEmbedding && len(r.LogicalShape) == 2 {
+			h = r.LogicalShape[1]
+			break
+		}
+	}
+	if h == 0 {
+		count := map[uint64]int{}
+		for _, r := range out {
+			if r.Layer >= 0 && len(r.LogicalShape) == 1 {
+				count[r.LogicalShape[0]]++
+			}
+		}
+		best := 0
+		for n, c := range count {
+			if c > best || (c == best && n > h) {
+				h, best = n, c
+			}
+		}
+	}
+	type key struct {
+		stack string
+		layer int
+	}
+	layers := map[key][]*TensorRole{}
+	var keys []key
+	for i := range out {
+		r := &out[i]
+		if r.Layer < 0 || r.Kind != quant.Parameter {
+			continue
+		}
+		k := key{r.Stack, r.Layer}
+		if _, ok := layers[k]; !ok {
+			keys = append(keys, k)
+		}
+		layers[k] = append(layers[k], r)
+	}
+	for _, k := range keys {
+		unknown := false
+		for _, r := range layers[k] {
+			if r.Role == RoleUnknown {
+				unknown = true
+			}
+		}
+		if unknown {
+			shapeRoles(layers[k], h)
+		}
+	}
+	// Outside layers: the largest unplaced [x, h] matrix is the embedding
+	// when no name gave one.
+	hasEmb := false
+	for _, r := range out {
+		if r.Role == RoleTokenEmbedding {
+			hasEmb = true
+		}
+	}
+	if !hasEmb && h > 0 {
+		best := -1
+		for i, r := range out {
+			if r.Layer < 0 && r.Role == RoleUnknown && r.Kind == quant.Parameter && len(r.LogicalShape) == 2 && r.LogicalShape[1] == h {
+				if best < 0 || r.LogicalShape[0] > out[best].LogicalShape[0] {
+					best = i
+				}
+			}
+		}
+		if best >= 0 {
+			out[best].Role = RoleTokenEmbedding
+		}
+	}
+}
+
+// Unclassified returns the tensors no rule placed, for listing.
+func Unclassified(roles []TensorRole) []TensorRole {
+	var out []TensorRole
+	for _, r := range roles {
+		if r.Role == RoleUnknown {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// layerIndices returns the sorted distinct layer indices of a stack.
+func layerIndices(roles []TensorRole, stack string) []int {
+	seen := map[int]bool{}
+	var out []int
+	for _, r := range roles {
+		if r.Stack == stack && r.Layer >= 0 && !seen[r.Layer] {
+			seen[r.Layer] = true
+			out = append(out, r.Layer)
+		}
+	}
+	sort.Ints(out)
+	return out
+}
