@@ -33,7 +33,13 @@ func parseIndex(data []byte, name string, lim Limits) (*Index, *indexExtra, erro
 	if int64(len(data)) > lim.MaxIndexBytes {
 		return nil, nil, errorf(ErrLimit, name, -1, "", "index is %d bytes, over the cap of %d (raise MaxIndexBytes)", len(data), lim.MaxIndexBytes)
 	}
-	dec := jsontext.NewDecoder(bytes.NewReader(data))
+	// Duplicate names are tracked here rather than by the tokenizer: the
+	// weight map is checked for free as it is built, and the tokenizer's own
+	// name sets cost a third of the parse of a 90,000-entry index. Nested
+	// values the reader keeps raw or skips are checked with
+	// jsontext.Value.IsValid, which refuses duplicates (RFC 7493).
+	// bytes.NewBuffer lets the tokenizer read data in place, without a copy.
+	dec := jsontext.NewDecoder(bytes.NewBuffer(data), jsontext.AllowDuplicateNames(true))
 	malformed := func(format string, args ...any) error {
 		return errorf(ErrMalformed, name, dec.InputOffset(), "", format, args...)
 	}
@@ -46,8 +52,9 @@ func parseIndex(data []byte, name string, lim Limits) (*Index, *indexExtra, erro
 	}
 	idx := &Index{File: name}
 	extra := &indexExtra{}
-	sawWeightMap := false
+	seen := make(map[string]bool)
 	for {
+		at := dec.InputOffset()
 		tok, err := dec.ReadToken()
 		if err != nil {
 			return nil, nil, jsonError(name, "index", err)
@@ -55,10 +62,14 @@ func parseIndex(data []byte, name string, lim Limits) (*Index, *indexExtra, erro
 		if tok.Kind() == '}' {
 			break
 		}
-		switch key := tok.String(); key {
+		key := tok.String()
+		if seen[key] {
+			return nil, nil, errorf(ErrMalformed, name, at, "", "duplicate key %s in the index object", quoteName(key))
+		}
+		seen[key] = true
+		switch key {
 		case "weight_map":
-			sawWeightMap = true
-			if err := readWeightMap(dec, idx, extra, lim); err != nil {
+			if err := readWeightMap(dec, data, idx, extra, lim); err != nil {
 				return nil, nil, err
 			}
 		case "metadata":
@@ -66,10 +77,10 @@ func parseIndex(data []byte, name string, lim Limits) (*Index, *indexExtra, erro
 				return nil, nil, err
 			}
 		default:
-			// Other top-level keys carry nothing the reader needs; they are
-			// still tokenized, so they must be valid, duplicate-free JSON.
-			if err := dec.SkipValue(); err != nil {
-				return nil, nil, jsonError(name, "index", err)
+			// Other top-level keys carry nothing the reader needs; they
+			// must still be valid, duplicate-free JSON.
+			if _, err := readCheckedValue(dec, name, key); err != nil {
+				return nil, nil, err
 			}
 		}
 	}
@@ -79,7 +90,7 @@ func parseIndex(data []byte, name string, lim Limits) (*Index, *indexExtra, erro
 		}
 		return nil, nil, jsonError(name, "index", err)
 	}
-	if !sawWeightMap {
+	if !seen["weight_map"] {
 		return nil, nil, errorf(ErrMalformed, name, -1, "", "no weight_map, want an object of tensor name to shard name")
 	}
 	if len(idx.WeightMap) == 0 {
@@ -92,11 +103,8 @@ func parseIndex(data []byte, name string, lim Limits) (*Index, *indexExtra, erro
 // shard name. Shard names are checked for safety and interned as they are
 // first seen, so half a million entries over a hundred shards hold a hundred
 // shard strings, not half a million.
-func readWeightMap(dec *jsontext.Decoder, idx *Index, extra *indexExtra, lim Limits) error {
+func readWeightMap(dec *jsontext.Decoder, data []byte, idx *Index, extra *indexExtra, lim Limits) error {
 	name := idx.File
-	if idx.WeightMap != nil {
-		return errorf(ErrMalformed, name, dec.InputOffset(), "", "duplicate weight_map")
-	}
 	start := dec.InputOffset()
 	tok, err := dec.ReadToken()
 	if err != nil {
@@ -105,9 +113,11 @@ func readWeightMap(dec *jsontext.Decoder, idx *Index, extra *indexExtra, lim Lim
 	if tok.Kind() != '{' {
 		return errorf(ErrMalformed, name, start, "", "weight_map is %s, want an object of tensor name to shard name", kindName(tok.Kind()))
 	}
-	wm := make(map[string]string)
+	wm := make(map[string]string, weightMapHint(data))
 	shardIndex := make(map[string]int)
+	var unq []byte
 	for {
+		at := dec.InputOffset()
 		tok, err := dec.ReadToken()
 		if err != nil {
 			return jsonError(name, "index", err)
@@ -116,24 +126,34 @@ func readWeightMap(dec *jsontext.Decoder, idx *Index, extra *indexExtra, lim Lim
 			break
 		}
 		tensor := tok.String()
-		at := dec.InputOffset()
-		val, err := dec.ReadToken()
+		vat := dec.InputOffset()
+		val, err := dec.ReadValue()
 		if err != nil {
 			return jsonError(name, "index", err)
 		}
 		if val.Kind() != '"' {
-			return errorf(ErrMalformed, name, at, tensor, "weight_map value is %s, want a shard name string", kindName(val.Kind()))
+			return errorf(ErrMalformed, name, vat, tensor, "weight_map value is %s, want a shard name string", kindName(val.Kind()))
 		}
-		shard := val.String()
-		i, ok := shardIndex[shard]
+		// The raw value is valid JSON; without a backslash its text is
+		// the string itself, and a map lookup with string(bytes) does not
+		// allocate.
+		raw := val[1 : len(val)-1]
+		if bytes.IndexByte(raw, '\\') >= 0 {
+			if unq, err = jsontext.AppendUnquote(unq[:0], val); err != nil {
+				return errorf(ErrMalformed, name, vat, tensor, "weight_map value: %v", err)
+			}
+			raw = unq
+		}
+		i, ok := shardIndex[string(raw)]
 		if !ok {
+			shard := string(raw)
 			if len(idx.Shards) >= lim.MaxShards {
-				return errorf(ErrLimit, name, at, tensor, "more than %d distinct shard names (raise MaxShards)", lim.MaxShards)
+				return errorf(ErrLimit, name, vat, tensor, "more than %d distinct shard names (raise MaxShards)", lim.MaxShards)
 			}
 			if err := checkShardName(name, shard); err != nil {
 				var e *Error
 				if errors.As(err, &e) {
-					e.Offset, e.Tensor = at, tensor
+					e.Offset, e.Tensor = vat, tensor
 				}
 				return err
 			}
@@ -143,11 +163,39 @@ func readWeightMap(dec *jsontext.Decoder, idx *Index, extra *indexExtra, lim Lim
 			extra.perShard = append(extra.perShard, 0)
 		}
 		// Intern: every entry for a shard shares the first-seen string.
+		n := len(wm)
 		wm[tensor] = idx.Shards[i]
+		if len(wm) == n {
+			// The spec's JSON forbids duplicate names, and last-wins would
+			// hide where the first entry pointed.
+			return errorf(ErrMalformed, name, at, tensor, "duplicate key in weight_map")
+		}
 		extra.perShard[i]++
 	}
 	idx.WeightMap = wm
 	return nil
+}
+
+// weightMapHint guesses the number of weight_map entries from the colons in
+// data, to size the map once. Each entry takes more than 20 bytes
+// (`"a":"b.safetensors",`), so the guess is also capped by the size of data
+// and cannot be inflated beyond what the input pays for.
+func weightMapHint(data []byte) int {
+	return min(bytes.Count(data, []byte{':'}), len(data)/32)
+}
+
+// readCheckedValue reads one value raw and refuses it when it holds
+// duplicate names at any depth (the decoder runs with duplicates allowed).
+func readCheckedValue(dec *jsontext.Decoder, file, key string) (jsontext.Value, error) {
+	at := dec.InputOffset()
+	val, err := dec.ReadValue()
+	if err != nil {
+		return nil, jsonError(file, "index", err)
+	}
+	if !val.IsValid() {
+		return nil, errorf(ErrMalformed, file, at, "", "value of %s holds a duplicate key", quoteName(key))
+	}
+	return val, nil
 }
 
 // readIndexMetadata reads the value of "metadata": null, or an object whose
@@ -167,7 +215,9 @@ func readIndexMetadata(dec *jsontext.Decoder, idx *Index) error {
 	default:
 		return errorf(ErrMalformed, name, start, "", "metadata is %s, want an object", kindName(tok.Kind()))
 	}
+	seen := make(map[string]bool)
 	for {
+		kat := dec.InputOffset()
 		tok, err := dec.ReadToken()
 		if err != nil {
 			return jsonError(name, "index", err)
@@ -176,6 +226,10 @@ func readIndexMetadata(dec *jsontext.Decoder, idx *Index) error {
 			return nil
 		}
 		key := tok.String()
+		if seen[key] {
+			return errorf(ErrMalformed, name, kat, "", "duplicate key %s in metadata", quoteName(key))
+		}
+		seen[key] = true
 		at := dec.InputOffset()
 		if key == "total_size" {
 			val, err := dec.ReadToken()
@@ -205,9 +259,9 @@ func readIndexMetadata(dec *jsontext.Decoder, idx *Index) error {
 			idx.TotalSize, idx.HasTotalSize = n, true
 			continue
 		}
-		val, err := dec.ReadValue()
+		val, err := readCheckedValue(dec, name, "metadata."+key)
 		if err != nil {
-			return jsonError(name, "index", err)
+			return err
 		}
 		idx.Metadata = append(idx.Metadata, MetadataEntry{Key: key, Value: string(val)})
 	}

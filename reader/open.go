@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -205,15 +206,28 @@ func openIndexed(ctx context.Context, ck *Checkpoint, m *modelDir, data []byte, 
 	if err := readConfigIn(ck, m, lim); err != nil {
 		return nil, err
 	}
-	results := make([]shardCheck, len(idx.Shards))
-	check := func(i int, h *Header) {
-		results[i] = checkShardAgainstIndex(idx.WeightMap, idx.Shards[i], h)
+	// Shard order is name order (model-00001-of-00003 first), not the
+	// index's: writers sort weight_map by tensor name, so its first entry
+	// ("lm_head.weight") often names the last shard.
+	files := slices.Clone(idx.Shards)
+	slices.Sort(files)
+	pos := make(map[string]int, len(idx.Shards))
+	for i, s := range idx.Shards {
+		pos[s] = i
 	}
-	headers, err := readShards(ctx, m, idx.Shards, lim, check)
+	expected := make([]int, len(files))
+	for i, s := range files {
+		expected[i] = extra.perShard[pos[s]]
+	}
+	results := make([]shardCheck, len(files))
+	check := func(i int, h *Header) {
+		results[i] = checkShardAgainstIndex(idx.WeightMap, files[i], h)
+	}
+	headers, err := readShards(ctx, m, files, lim, check)
 	if err != nil {
 		return nil, err
 	}
-	warns, err := reconcileIndex(idx, extra, headers, results)
+	warns, err := reconcileIndex(idx, files, expected, headers, results)
 	if err != nil {
 		return nil, err
 	}
@@ -422,12 +436,13 @@ func checkShardAgainstIndex(wm map[string]string, shard string, h *Header) shard
 	return c
 }
 
-// reconcileIndex turns the per-shard checks into the checkpoint's errors
+// reconcileIndex turns the per-shard checks (files, expected counts,
+// headers and results all in shard order) into the checkpoint's errors
 // and warnings: a tensor in two shards and a mapped tensor absent from its
 // shard are errors; unmapped tensors and a wrong total_size are warnings.
-func reconcileIndex(idx *Index, extra *indexExtra, headers []*Header, results []shardCheck) ([]Warning, error) {
-	shardPos := make(map[string]int, len(idx.Shards))
-	for i, s := range idx.Shards {
+func reconcileIndex(idx *Index, files []string, expected []int, headers []*Header, results []shardCheck) ([]Warning, error) {
+	shardPos := make(map[string]int, len(files))
+	for i, s := range files {
 		shardPos[s] = i
 	}
 	// Lazily built name sets, only for shards an error path looks into.
@@ -451,18 +466,18 @@ func reconcileIndex(idx *Index, extra *indexExtra, headers []*Header, results []
 			k := shardPos[idx.WeightMap[name]]
 			if has(k, name) {
 				a, b := min(j, k), max(j, k)
-				return nil, errorf(ErrMalformed, idx.File, -1, name, "in two shards, %s and %s: a tensor must be in one shard only", quoteName(idx.Shards[a]), quoteName(idx.Shards[b]))
+				return nil, errorf(ErrMalformed, idx.File, -1, name, "in two shards, %s and %s: a tensor must be in one shard only", quoteName(files[a]), quoteName(files[b]))
 			}
-			return nil, errorf(ErrMissing, idx.Shards[k], -1, name, "mapped to this shard by %s but absent from it (it is in %s)", idx.File, quoteName(idx.Shards[j]))
+			return nil, errorf(ErrMissing, files[k], -1, name, "mapped to this shard by %s but absent from it (it is in %s)", idx.File, quoteName(files[j]))
 		}
 	}
 	for i, r := range results {
-		if r.matched == extra.perShard[i] {
+		if r.matched == expected[i] {
 			continue
 		}
 		var missing []string
 		for name, s := range idx.WeightMap {
-			if s == idx.Shards[i] && !has(i, name) {
+			if s == files[i] && !has(i, name) {
 				missing = append(missing, name)
 			}
 		}
@@ -471,7 +486,7 @@ func reconcileIndex(idx *Index, extra *indexExtra, headers []*Header, results []
 		if len(missing) > 1 {
 			msg += fmt.Sprintf(" (and %d more tensors)", len(missing)-1)
 		}
-		return nil, &Error{File: idx.Shards[i], Offset: -1, Tensor: missing[0], Msg: msg, Err: ErrMissing}
+		return nil, &Error{File: files[i], Offset: -1, Tensor: missing[0], Msg: msg, Err: ErrMissing}
 	}
 	var warns []Warning
 	// Unmapped tensors: not in the weight map, so not in any other shard's
@@ -482,12 +497,12 @@ func reconcileIndex(idx *Index, extra *indexExtra, headers []*Header, results []
 	for i, r := range results {
 		for _, name := range r.unmapped {
 			if j, ok := unmappedIn[name]; ok {
-				return nil, errorf(ErrMalformed, idx.File, -1, name, "in two shards, %s and %s, and not in the weight_map", quoteName(idx.Shards[j]), quoteName(idx.Shards[i]))
+				return nil, errorf(ErrMalformed, idx.File, -1, name, "in two shards, %s and %s, and not in the weight_map", quoteName(files[j]), quoteName(files[i]))
 			}
 			unmappedIn[name] = i
 			total++
 			if len(shown) < maxNamesShown {
-				shown = append(shown, fmt.Sprintf("%s in %s", quoteName(name), quoteName(idx.Shards[i])))
+				shown = append(shown, fmt.Sprintf("%s in %s", quoteName(name), quoteName(files[i])))
 			}
 		}
 	}

@@ -20,9 +20,9 @@ type ts struct {
 	dtype string
 }
 
-// writeH writes H(json, data): the 8-byte little-endian length of json,
+// writeHdr writes H(json, data): the 8-byte little-endian length of json,
 // json, then data (HOSTILE.md notation).
-func writeH(t *testing.T, path, json string, data []byte) {
+func writeHdr(t *testing.T, path, json string, data []byte) {
 	t.Helper()
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		t.Fatal(err)
@@ -60,12 +60,12 @@ func writeST(t *testing.T, path string, tensors ...ts) uint64 {
 		off += n
 	}
 	b.WriteString("}")
-	writeH(t, path, b.String(), make([]byte, off))
+	writeHdr(t, path, b.String(), make([]byte, off))
 	return off
 }
 
-// writeFile writes text to dir/name.
-func writeFile(t *testing.T, path, text string) {
+// writeText writes text to dir/name.
+func writeText(t *testing.T, path, text string) {
 	t.Helper()
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		t.Fatal(err)
@@ -88,11 +88,13 @@ func threeShards(t *testing.T, totalSize string) (string, uint64) {
 	if totalSize != "" {
 		meta = `{"total_size":` + totalSize + `}`
 	}
-	writeFile(t, filepath.Join(dir, DefaultIndexName), indexJSON(meta,
-		"model.embed_tokens.weight", s1, "model.layers.0.input_layernorm.weight", s1,
-		"model.layers.0.mlp.up_proj.weight", s2,
-		"model.norm.weight", s3, "lm_head.weight", s3))
-	writeFile(t, filepath.Join(dir, ConfigName), `{"hidden_size":4,"vocab_size":8,"num_hidden_layers":1}`)
+	// Keys sorted as transformers writes them (json.dumps sort_keys), so
+	// the first entry names the last shard.
+	writeText(t, filepath.Join(dir, DefaultIndexName), indexJSON(meta,
+		"lm_head.weight", s3, "model.embed_tokens.weight", s1,
+		"model.layers.0.input_layernorm.weight", s1,
+		"model.layers.0.mlp.up_proj.weight", s2, "model.norm.weight", s3))
+	writeText(t, filepath.Join(dir, ConfigName), `{"hidden_size":4,"vocab_size":8,"num_hidden_layers":1}`)
 	return dir, n
 }
 
@@ -158,7 +160,7 @@ func TestOpenShardNames(t *testing.T) {
 			dir := t.TempDir()
 			writeST(t, filepath.Join(dir, tt.shard1), ts{name: "a", shape: []int{2}})
 			writeST(t, filepath.Join(dir, tt.shard2), ts{name: "b", shape: []int{2}})
-			writeFile(t, filepath.Join(dir, tt.index), indexJSON(`{"total_size":16}`, "a", tt.shard1, "b", tt.shard2))
+			writeText(t, filepath.Join(dir, tt.index), indexJSON(`{"total_size":16}`, "a", tt.shard1, "b", tt.shard2))
 			ck, err := Open(context.Background(), dir, Limits{})
 			if err != nil {
 				t.Fatal(err)
@@ -190,7 +192,7 @@ func TestOpenIndexHostile(t *testing.T) {
 			name: "missing shard",
 			setup: func(t *testing.T, dir string) {
 				writeST(t, filepath.Join(dir, s1), ts{name: "a", shape: []int{2}})
-				writeFile(t, filepath.Join(dir, DefaultIndexName), indexJSON("", "a", s1, "b", s2))
+				writeText(t, filepath.Join(dir, DefaultIndexName), indexJSON("", "a", s1, "b", s2))
 			},
 			sentinel: ErrMissing, want: []string{s2, "no such file"},
 		},
@@ -199,7 +201,7 @@ func TestOpenIndexHostile(t *testing.T) {
 			setup: func(t *testing.T, dir string) {
 				writeST(t, filepath.Join(dir, s1), ts{name: "a", shape: []int{2}})
 				writeST(t, filepath.Join(dir, s2), ts{name: "b", shape: []int{2}})
-				writeFile(t, filepath.Join(dir, DefaultIndexName), indexJSON("", "a", s1, "b", s2, "c", s2))
+				writeText(t, filepath.Join(dir, DefaultIndexName), indexJSON("", "a", s1, "b", s2, "c", s2))
 			},
 			sentinel: ErrMissing, want: []string{s2, `tensor "c"`, "absent"},
 		},
@@ -208,7 +210,7 @@ func TestOpenIndexHostile(t *testing.T) {
 			setup: func(t *testing.T, dir string) {
 				writeST(t, filepath.Join(dir, s1), ts{name: "a", shape: []int{2}}, ts{name: "b", shape: []int{2}})
 				writeST(t, filepath.Join(dir, s2), ts{name: "c", shape: []int{2}})
-				writeFile(t, filepath.Join(dir, DefaultIndexName), indexJSON("", "a", s1, "b", s2, "c", s2))
+				writeText(t, filepath.Join(dir, DefaultIndexName), indexJSON("", "a", s1, "b", s2, "c", s2))
 			},
 			sentinel: ErrMissing, want: []string{s2, `tensor "b"`, "absent", "it is in " + `"` + s1},
 		},
@@ -217,7 +219,7 @@ func TestOpenIndexHostile(t *testing.T) {
 			setup: func(t *testing.T, dir string) {
 				writeST(t, filepath.Join(dir, s1), ts{name: "a", shape: []int{2}}, ts{name: "b", shape: []int{2}})
 				writeST(t, filepath.Join(dir, s2), ts{name: "b", shape: []int{2}})
-				writeFile(t, filepath.Join(dir, DefaultIndexName), indexJSON("", "a", s1, "b", s2))
+				writeText(t, filepath.Join(dir, DefaultIndexName), indexJSON("", "a", s1, "b", s2))
 			},
 			sentinel: ErrMalformed, want: []string{`tensor "b"`, "in two shards", s1, s2},
 		},
@@ -226,7 +228,7 @@ func TestOpenIndexHostile(t *testing.T) {
 			setup: func(t *testing.T, dir string) {
 				writeST(t, filepath.Join(dir, s1), ts{name: "a", shape: []int{2}}, ts{name: "x", shape: []int{2}})
 				writeST(t, filepath.Join(dir, s2), ts{name: "b", shape: []int{2}}, ts{name: "x", shape: []int{2}})
-				writeFile(t, filepath.Join(dir, DefaultIndexName), indexJSON("", "a", s1, "b", s2))
+				writeText(t, filepath.Join(dir, DefaultIndexName), indexJSON("", "a", s1, "b", s2))
 			},
 			sentinel: ErrMalformed, want: []string{`tensor "x"`, "in two shards", s1, s2},
 		},
@@ -235,7 +237,7 @@ func TestOpenIndexHostile(t *testing.T) {
 			setup: func(t *testing.T, dir string) {
 				writeST(t, filepath.Join(dir, s1), ts{name: "a", shape: []int{2}}, ts{name: "extra.bias", shape: []int{2}})
 				writeST(t, filepath.Join(dir, s2), ts{name: "b", shape: []int{2}})
-				writeFile(t, filepath.Join(dir, DefaultIndexName), indexJSON("", "a", s1, "b", s2))
+				writeText(t, filepath.Join(dir, DefaultIndexName), indexJSON("", "a", s1, "b", s2))
 			},
 			warning: "unmapped_tensor", warnMsg: `1 tensors in the shards are not in the weight_map (a loader following the index ignores them): "extra.bias" in "` + s1,
 		},
@@ -244,7 +246,7 @@ func TestOpenIndexHostile(t *testing.T) {
 			setup: func(t *testing.T, dir string) {
 				writeST(t, filepath.Join(dir, s1), ts{name: "a", shape: []int{2}})
 				writeST(t, filepath.Join(dir, s2), ts{name: "b", shape: []int{3}, dtype: "BF16"})
-				writeFile(t, filepath.Join(dir, DefaultIndexName), indexJSON(`{"total_size":100}`, "a", s1, "b", s2))
+				writeText(t, filepath.Join(dir, DefaultIndexName), indexJSON(`{"total_size":100}`, "a", s1, "b", s2))
 			},
 			// 2 F32 (8 bytes) + 3 BF16 (6 bytes) = 14.
 			warning: "total_size_mismatch", warnMsg: "metadata.total_size is 100 bytes but the shards' tensors hold 14 bytes",
@@ -253,7 +255,7 @@ func TestOpenIndexHostile(t *testing.T) {
 			name: "total_size as a float",
 			setup: func(t *testing.T, dir string) {
 				writeST(t, filepath.Join(dir, s1), ts{name: "a", shape: []int{2}})
-				writeFile(t, filepath.Join(dir, DefaultIndexName), indexJSON(`{"total_size":8.0}`, "a", s1))
+				writeText(t, filepath.Join(dir, DefaultIndexName), indexJSON(`{"total_size":8.0}`, "a", s1))
 			},
 			sentinel: ErrMalformed, want: []string{DefaultIndexName, "written as a float"},
 		},
@@ -261,7 +263,7 @@ func TestOpenIndexHostile(t *testing.T) {
 			name: "weight_map missing",
 			setup: func(t *testing.T, dir string) {
 				writeST(t, filepath.Join(dir, s1), ts{name: "a", shape: []int{2}})
-				writeFile(t, filepath.Join(dir, DefaultIndexName), `{"metadata":{"total_size":8}}`)
+				writeText(t, filepath.Join(dir, DefaultIndexName), `{"metadata":{"total_size":8}}`)
 			},
 			sentinel: ErrMalformed, want: []string{DefaultIndexName, "no weight_map"},
 		},
@@ -269,7 +271,7 @@ func TestOpenIndexHostile(t *testing.T) {
 			name: "duplicate keys",
 			setup: func(t *testing.T, dir string) {
 				writeST(t, filepath.Join(dir, s1), ts{name: "a", shape: []int{2}})
-				writeFile(t, filepath.Join(dir, DefaultIndexName), `{"weight_map":{"a":"`+s1+`","a":"`+s1+`"}}`)
+				writeText(t, filepath.Join(dir, DefaultIndexName), `{"weight_map":{"a":"`+s1+`","a":"`+s1+`"}}`)
 			},
 			sentinel: ErrMalformed, want: []string{DefaultIndexName, "duplicate"},
 		},
@@ -278,7 +280,7 @@ func TestOpenIndexHostile(t *testing.T) {
 			setup: func(t *testing.T, dir string) {
 				// A valid shard outside the folder: it must not be read.
 				writeST(t, filepath.Join(filepath.Dir(dir), "outside.safetensors"), ts{name: "a", shape: []int{2}})
-				writeFile(t, filepath.Join(dir, DefaultIndexName), indexJSON("", "a", "../outside.safetensors"))
+				writeText(t, filepath.Join(dir, DefaultIndexName), indexJSON("", "a", "../outside.safetensors"))
 			},
 			sentinel: ErrUnsafePath, want: []string{DefaultIndexName, "leaves the model folder"},
 		},
@@ -290,7 +292,7 @@ func TestOpenIndexHostile(t *testing.T) {
 				if err := os.Symlink(out, filepath.Join(dir, s1)); err != nil {
 					t.Skip("no symbolic links:", err)
 				}
-				writeFile(t, filepath.Join(dir, DefaultIndexName), indexJSON("", "a", s1))
+				writeText(t, filepath.Join(dir, DefaultIndexName), indexJSON("", "a", s1))
 			},
 			sentinel: ErrUnsafePath, want: []string{s1, "leads out of the model folder"},
 		},
@@ -301,7 +303,7 @@ func TestOpenIndexHostile(t *testing.T) {
 				if err := os.Symlink("../elsewhere2.safetensors", filepath.Join(dir, s1)); err != nil {
 					t.Skip("no symbolic links:", err)
 				}
-				writeFile(t, filepath.Join(dir, DefaultIndexName), indexJSON("", "a", s1))
+				writeText(t, filepath.Join(dir, DefaultIndexName), indexJSON("", "a", s1))
 			},
 			sentinel: ErrUnsafePath, want: []string{s1, "leads out of the model folder"},
 		},
@@ -311,7 +313,7 @@ func TestOpenIndexHostile(t *testing.T) {
 				if err := syscall.Mkfifo(filepath.Join(dir, s1), 0o644); err != nil {
 					t.Skip("no FIFOs:", err)
 				}
-				writeFile(t, filepath.Join(dir, DefaultIndexName), indexJSON("", "a", s1))
+				writeText(t, filepath.Join(dir, DefaultIndexName), indexJSON("", "a", s1))
 			},
 			sentinel: ErrNotSafetensors, want: []string{s1, "named pipe"},
 		},
@@ -321,7 +323,7 @@ func TestOpenIndexHostile(t *testing.T) {
 				if err := os.Mkdir(filepath.Join(dir, s1), 0o755); err != nil {
 					t.Fatal(err)
 				}
-				writeFile(t, filepath.Join(dir, DefaultIndexName), indexJSON("", "a", s1))
+				writeText(t, filepath.Join(dir, DefaultIndexName), indexJSON("", "a", s1))
 			},
 			sentinel: ErrNotSafetensors, want: []string{s1, "a directory"},
 		},
@@ -345,8 +347,8 @@ func TestOpenIndexHostile(t *testing.T) {
 			name: "malformed shard names the shard",
 			setup: func(t *testing.T, dir string) {
 				writeST(t, filepath.Join(dir, s1), ts{name: "a", shape: []int{2}})
-				writeH(t, filepath.Join(dir, s2), `{"b":{"dtype":"F32","shape":[2],"data_offsets":[0,9]}}`, make([]byte, 9))
-				writeFile(t, filepath.Join(dir, DefaultIndexName), indexJSON("", "a", s1, "b", s2))
+				writeHdr(t, filepath.Join(dir, s2), `{"b":{"dtype":"F32","shape":[2],"data_offsets":[0,9]}}`, make([]byte, 9))
+				writeText(t, filepath.Join(dir, DefaultIndexName), indexJSON("", "a", s1, "b", s2))
 			},
 			sentinel: ErrMalformed, want: []string{s2, `"b"`},
 		},
@@ -354,8 +356,8 @@ func TestOpenIndexHostile(t *testing.T) {
 			name: "config.json malformed",
 			setup: func(t *testing.T, dir string) {
 				writeST(t, filepath.Join(dir, s1), ts{name: "a", shape: []int{2}})
-				writeFile(t, filepath.Join(dir, DefaultIndexName), indexJSON("", "a", s1))
-				writeFile(t, filepath.Join(dir, ConfigName), `{"hidden_size":1,"hidden_size":2}`)
+				writeText(t, filepath.Join(dir, DefaultIndexName), indexJSON("", "a", s1))
+				writeText(t, filepath.Join(dir, ConfigName), `{"hidden_size":1,"hidden_size":2}`)
 			},
 			sentinel: ErrMalformed, want: []string{ConfigName, "duplicate"},
 		},
@@ -363,7 +365,7 @@ func TestOpenIndexHostile(t *testing.T) {
 			name: "config.json over MaxConfigBytes",
 			setup: func(t *testing.T, dir string) {
 				writeST(t, filepath.Join(dir, s1), ts{name: "a", shape: []int{2}})
-				writeFile(t, filepath.Join(dir, DefaultIndexName), indexJSON("", "a", s1))
+				writeText(t, filepath.Join(dir, DefaultIndexName), indexJSON("", "a", s1))
 				f, err := os.Create(filepath.Join(dir, ConfigName))
 				if err != nil {
 					t.Fatal(err)
@@ -417,7 +419,7 @@ func TestOpenFirstFailingShard(t *testing.T) {
 		}
 		writeST(t, filepath.Join(dir, name), ts{name: tensor, shape: []int{2}})
 	}
-	writeFile(t, filepath.Join(dir, DefaultIndexName), indexJSON("", pairs...))
+	writeText(t, filepath.Join(dir, DefaultIndexName), indexJSON("", pairs...))
 	for _, conc := range []int{1, 3, 16} {
 		for run := range 5 {
 			t.Run(fmt.Sprintf("concurrency %d run %d", conc, run), func(t *testing.T) {
@@ -452,7 +454,7 @@ func TestOpenFolder(t *testing.T) {
 			setup: func(t *testing.T, dir string) {
 				writeST(t, filepath.Join(dir, "b.safetensors"), ts{name: "b", shape: []int{2}})
 				writeST(t, filepath.Join(dir, "a.safetensors"), ts{name: "a", shape: []int{2}})
-				writeFile(t, filepath.Join(dir, "notes.txt"), "x")
+				writeText(t, filepath.Join(dir, "notes.txt"), "x")
 			},
 			wantSource: SourceFolderGlob, wantChosen: "2 *.safetensors files (no index)", wantNames: []string{"a", "b"},
 		},
@@ -460,8 +462,8 @@ func TestOpenFolder(t *testing.T) {
 			name: "several indexes, model's chosen",
 			setup: func(t *testing.T, dir string) {
 				writeST(t, filepath.Join(dir, "model-00001-of-00001.safetensors"), ts{name: "a", shape: []int{2}})
-				writeFile(t, filepath.Join(dir, DefaultIndexName), indexJSON("", "a", "model-00001-of-00001.safetensors"))
-				writeFile(t, filepath.Join(dir, "consolidated.safetensors.index.json"), `not even json`)
+				writeText(t, filepath.Join(dir, DefaultIndexName), indexJSON("", "a", "model-00001-of-00001.safetensors"))
+				writeText(t, filepath.Join(dir, "consolidated.safetensors.index.json"), `not even json`)
 			},
 			wantSource: SourceFolderIndex, wantChosen: "model.safetensors.index.json (index, 1 shard)", wantNames: []string{"a"},
 		},
@@ -469,15 +471,15 @@ func TestOpenFolder(t *testing.T) {
 			name: "one index with another prefix",
 			setup: func(t *testing.T, dir string) {
 				writeST(t, filepath.Join(dir, "diffusion_pytorch_model-00001-of-00001.safetensors"), ts{name: "a", shape: []int{2}})
-				writeFile(t, filepath.Join(dir, "diffusion_pytorch_model.safetensors.index.json"), indexJSON("", "a", "diffusion_pytorch_model-00001-of-00001.safetensors"))
+				writeText(t, filepath.Join(dir, "diffusion_pytorch_model.safetensors.index.json"), indexJSON("", "a", "diffusion_pytorch_model-00001-of-00001.safetensors"))
 			},
 			wantSource: SourceFolderIndex, wantChosen: "diffusion_pytorch_model.safetensors.index.json (index, 1 shard)", wantNames: []string{"a"},
 		},
 		{
 			name: "several indexes, none model's",
 			setup: func(t *testing.T, dir string) {
-				writeFile(t, filepath.Join(dir, "a.safetensors.index.json"), "{}")
-				writeFile(t, filepath.Join(dir, "b.safetensors.index.json"), "{}")
+				writeText(t, filepath.Join(dir, "a.safetensors.index.json"), "{}")
+				writeText(t, filepath.Join(dir, "b.safetensors.index.json"), "{}")
 			},
 			sentinel: ErrAmbiguous, want: []string{`"a.safetensors.index.json", "b.safetensors.index.json"`},
 		},
@@ -587,7 +589,7 @@ func TestOpenHFCache(t *testing.T) {
 	snap := filepath.Join(repo, "snapshots", "0123abcd")
 	blob := filepath.Join(repo, "blobs", "deadbeef")
 	writeST(t, blob, ts{name: "a", shape: []int{2}})
-	writeFile(t, filepath.Join(repo, "blobs", "cafe"), `{"hidden_size":2}`)
+	writeText(t, filepath.Join(repo, "blobs", "cafe"), `{"hidden_size":2}`)
 	if err := os.MkdirAll(snap, 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -641,10 +643,10 @@ func TestOpenHalfMillion(t *testing.T) {
 			fmt.Fprintf(&idx, "%q:%q", name, shard)
 		}
 		b.WriteString("}")
-		writeH(t, filepath.Join(dir, shard), b.String(), nil) // header-only stub
+		writeHdr(t, filepath.Join(dir, shard), b.String(), nil) // header-only stub
 	}
 	idx.WriteString("}}")
-	writeFile(t, filepath.Join(dir, DefaultIndexName), idx.String())
+	writeText(t, filepath.Join(dir, DefaultIndexName), idx.String())
 	ck, err := Open(context.Background(), dir, Limits{})
 	if err != nil {
 		t.Fatal(err)
