@@ -39,6 +39,17 @@ func FromArchitecture(name string, a *analysis.Architecture, t quant.Totals) (Mo
 		}
 		*x.dst = v
 	}
+	// Extra modules (DeepSeek-V3's multi-token-prediction layers, a vision
+	// tower) are not run per generated token: leave them out of Φ.
+	for _, x := range a.Extras {
+		if x.Params > 0 && x.Params < m.ParamCount {
+			m.ParamCount -= x.Params
+			note("%d parameters of the extra module %q are left out of Φ: the estimates cover the language model", x.Params, x.Name)
+		}
+	}
+	if v, ok := known(a.EncoderLayers); ok {
+		note("encoder-decoder model: the estimates cover the %d decoder layers; Φ still counts the %d encoder layers", m.Layers, v)
+	}
 	if v, ok := known(a.Heads); ok {
 		m.Heads = v
 	} else if d, ok := known(a.HeadDim); ok && m.Hidden%d == 0 {
