@@ -149,20 +149,24 @@ func checkOpened(f *os.File, name string) (*os.File, int64, error) {
 	return f, fi.Size(), nil
 }
 
-// readBounded reads exactly size bytes of f after checking size against
-// max; a file that grows meanwhile is still cut at max+1 and refused.
+// readBounded reads the size bytes of f after checking size against max; a
+// file that grows meanwhile is refused rather than read past what was
+// checked.
 func readBounded(f *os.File, name string, size, max int64, capName string) ([]byte, error) {
 	if size > max {
 		return nil, errorf(ErrLimit, name, -1, "", "%d bytes, over the cap of %d (raise %s)", size, max, capName)
 	}
-	data, err := io.ReadAll(io.LimitReader(f, max+1))
-	if err != nil {
+	// One buffer of the size stat gave, plus a byte to notice growth: no
+	// doubling and copying while reading a 10 MB index.
+	data := make([]byte, size+1)
+	n, err := io.ReadFull(f, data)
+	switch {
+	case err == nil:
+		return nil, errorf(ErrLimit, name, -1, "", "grew past its size of %d bytes while being read", size)
+	case err != io.EOF && err != io.ErrUnexpectedEOF:
 		return nil, fileError(name, "reading", err)
 	}
-	if int64(len(data)) > max {
-		return nil, errorf(ErrLimit, name, -1, "", "grew past the cap of %d bytes while being read (raise %s)", max, capName)
-	}
-	return data, nil
+	return data[:n], nil
 }
 
 // wantRegular refuses directories, FIFOs, sockets and devices: reading
