@@ -93,6 +93,12 @@ type famDecoder struct {
 	// tiedDefault is the config class's default for tie_word_embeddings,
 	// used when config.json omits the key (GemmaConfig: true).
 	tiedDefault bool
+	// forwardOrder lists each layer's tensors in the order of the forward
+	// pass (input_layernorm, attention, post_attention_layernorm, MLP)
+	// rather than transformers' registration order (attention, MLP, the two
+	// norms): the order the exporter's state_dict had, which decides where
+	// a layer is cut between shards.
+	forwardOrder bool
 }
 
 // famList collects tensors in the order the model registers them, which is
@@ -170,6 +176,9 @@ func famDecoderModel(name string, spec famDecoder) (Model, error) {
 	ls.add(dt, "model.embed_tokens.weight", d.v, d.h)
 	for i := uint64(0); i < d.l; i++ {
 		p := fmt.Sprintf("model.layers.%d.", i)
+		if spec.forwardOrder {
+			ls.add(dt, p+"input_layernorm.weight", d.h)
+		}
 		ls.add(dt, p+"self_attn.q_proj.weight", d.a*d.d, d.h)
 		if spec.qkvBias {
 			ls.add(dt, p+"self_attn.q_proj.bias", d.a*d.d)
@@ -191,11 +200,16 @@ func famDecoderModel(name string, spec famDecoder) (Model, error) {
 			// inv_freq holds one frequency per pair of rotary dimensions.
 			ls.add(spec.export.invFreq, p+"self_attn.rotary_emb.inv_freq", d.d/2)
 		}
+		if spec.forwardOrder {
+			ls.add(dt, p+"post_attention_layernorm.weight", d.h)
+		}
 		ls.add(dt, p+"mlp.gate_proj.weight", d.f, d.h)
 		ls.add(dt, p+"mlp.up_proj.weight", d.f, d.h)
 		ls.add(dt, p+"mlp.down_proj.weight", d.h, d.f)
-		ls.add(dt, p+"input_layernorm.weight", d.h)
-		ls.add(dt, p+"post_attention_layernorm.weight", d.h)
+		if !spec.forwardOrder {
+			ls.add(dt, p+"input_layernorm.weight", d.h)
+			ls.add(dt, p+"post_attention_layernorm.weight", d.h)
+		}
 	}
 	ls.add(dt, "model.norm.weight", d.h)
 	if !d.tied || spec.export.tiedHeadStored {

@@ -6,8 +6,9 @@ func init() {
 	// none). 4 shards.
 	famRegister("qwen2.5-7b", func() (Model, error) {
 		return famDecoderModel("qwen2.5-7b", famDecoder{
-			export:  famExport{maxShard: 4 * famGB, shards: 4},
-			qkvBias: true,
+			export:       famExport{maxShard: 4 * famGB, shards: 4},
+			qkvBias:      true,
+			forwardOrder: true,
 		})
 	})
 	// Qwen3-0.6B: no biases, a per-head RMSNorm on q and k (q_norm, k_norm
