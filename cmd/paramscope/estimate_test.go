@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -180,5 +181,78 @@ func TestEstimateCountFlag(t *testing.T) {
 				t.Errorf("Set(%q): got %d, want %d", c.in, uint64(v), c.want)
 			}
 		})
+	}
+}
+
+// estModels is the committed fixtures folder, relative to this package.
+const estModels = "../../testdata/models/"
+
+func TestEstimateCheckpointGoldens(t *testing.T) {
+	// Llama-3-8B's header-only layout: the corrected column differs from
+	// the textbook by GQA, SwiGLU and the untied 128,256-token vocabulary.
+	llama := []string{"estimate", estModels + "llama-3-8b", "--seq", "8192", "--gen", "1024", "--batch", "4"}
+	for _, c := range []struct {
+		name string
+		args []string
+	}{
+		{"estimate_llama3_8b_text", llama},
+		{"estimate_llama3_8b_json", estArgs(llama, "--format", "json")},
+		{"estimate_llama3_8b_markdown", estArgs(llama, "--format", "markdown")},
+	} {
+		t.Run(c.name, func(t *testing.T) { golden(t, c.name, c.args...) })
+	}
+}
+
+func TestEstimateCheckpoints(t *testing.T) {
+	cases := []struct {
+		name, model          string
+		section, row, column string
+		want                 string
+	}{
+		// FORMULAS.md §1: Llama-3-8B has 8,030,261,248 parameters, stored in
+		// BF16 (2 bytes each, its config.json torch_dtype).
+		{"llama-3-8b parameters", "llama-3-8b", "parameters", "total", "corrected", "8030261248"},
+		{"llama-3-8b stored weights", "llama-3-8b", "memory", "inference_weights", "corrected", "16060522496"},
+		// FORMULAS.md §1: Mixtral-8x7B, 46,702,792,704 total, 12,879,925,248 active.
+		{"mixtral total", "mixtral-8x7b", "parameters", "total", "corrected", "46702792704"},
+		{"mixtral active", "mixtral-8x7b", "parameters", "active", "corrected", "12879925248"},
+		// DeepSeek-V3 (config.json: 61 layers, kv_lora_rank 512,
+		// qk_rope_head_dim 64): MLA caches 576 values per token per layer
+		// (DeepSeek-V2 paper, table 1), 2 bytes each in fp16.
+		{"deepseek-v3 kv per token", "deepseek-v3", "kv_cache", "per_token", "corrected", "70272"},
+		// Mistral-7B-v0.1 (config.json sliding_window 4096): at s=8192 the
+		// cache keeps 4096 tokens: 2·2·4096·32·8·128 bytes.
+		{"mistral window", "mistral-7b-v0.1 --seq 8192", "kv_cache", "total", "corrected", "536870912"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			f := strings.Fields(c.model)
+			e, code := estimateJSON(t, estArgs([]string{"estimate", estModels + f[0]}, f[1:]...)...)
+			if code != exitOK {
+				t.Errorf("exit: got %d, want 0", code)
+			}
+			if got := estValue(t, e, c.section, c.row, c.column); got != c.want {
+				t.Errorf("%s.%s.%s: got %s, want %s", c.section, c.row, c.column, got, c.want)
+			}
+		})
+	}
+}
+
+func TestEstimateDeepSeekV3Published(t *testing.T) {
+	// DeepSeek-V3 technical report (arXiv 2412.19437), abstract: 671B total
+	// parameters, 37B activated per token; the checkpoint's 14B of
+	// multi-token-prediction weights are outside both.
+	e, _ := estimateJSON(t, "estimate", estModels+"deepseek-v3")
+	for _, c := range []struct {
+		row     string
+		billion int64
+	}{{"total", 671}, {"active", 37}} {
+		v, err := strconv.ParseInt(estValue(t, e, "parameters", c.row, "corrected"), 10, 64)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := v / 1_000_000_000; got != c.billion {
+			t.Errorf("%s: got %d (%dB), want %dB", c.row, v, got, c.billion)
+		}
 	}
 }
