@@ -254,6 +254,12 @@ func TestFamilyLayoutsShards(t *testing.T) {
 		{"llama-3-8b", "model.layers.31.mlp.gate_proj.weight", 2},
 		{"llama-3-8b", "model.layers.31.mlp.down_proj.weight", 3},
 		{"llama-3-8b", "model.norm.weight", 3},
+		// mistralai/Mixtral-8x7B-v0.1 (hub metadata as printed in a public
+		// notebook): layer 10's router and expert 0 in model-00006-of-00019,
+		// its expert 7 in model-00007-of-00019.
+		{"mixtral-8x7b", "model.layers.10.block_sparse_moe.gate.weight", 5},
+		{"mixtral-8x7b", "model.layers.10.block_sparse_moe.experts.0.w1.weight", 5},
+		{"mixtral-8x7b", "model.layers.10.block_sparse_moe.experts.7.w1.weight", 6},
 	}
 	for _, tt := range tests {
 		t.Run(tt.model+"/"+tt.tensor, func(t *testing.T) {
