@@ -464,7 +464,12 @@ func inferNormsBiases(a *Architecture, roles []TensorRole, stack string, fam *Fa
 		a.Bias = StringFact{Value: "partial", Known: true, Evidence: evb}
 	}
 
-	if lm, ok := globalTensor(roles, RoleLMHead, false); ok {
+	if lm, ok := globalTensor(roles, RoleLMHead, false); ok && lm.DuplicateOf != "" {
+		a.TiedEmbeddings = BoolFact{Value: true, Known: true, Evidence: ev(lm, "stored again, a tied copy of "+lm.DuplicateOf+" (counted once)")}
+		if _, ok := cfg.Bool("tie_word_embeddings"); ok {
+			a.TiedEmbeddings.Evidence.ConfigKey = "tie_word_embeddings"
+		}
+	} else if ok {
 		a.TiedEmbeddings = BoolFact{Value: false, Known: true, Evidence: ev(lm, "a separate output matrix")}
 		if tie, ok := cfg.Bool("tie_word_embeddings"); ok && tie {
 			a.warn("config_mismatch", fmt.Sprintf("config.json tie_word_embeddings = true, but the checkpoint stores %s (a copy or an untied head)", lm.Name), "tie_word_embeddings", lm.Name)

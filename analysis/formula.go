@@ -54,12 +54,13 @@ type TensorRef struct {
 
 // Diff statuses of the per-tensor diff.
 const (
-	StatusMatch     = "match"     // the textbook's tensor, same shape
-	StatusDifferent = "different" // present, other shape or split/fused
-	StatusMissing   = "missing"   // the textbook expects it, the checkpoint has none
-	StatusExtra     = "extra"     // the checkpoint has it, the textbook does not
-	StatusBuffer    = "buffer"    // stored, not a parameter
-	StatusSide      = "side"      // quantization side tensor, not a parameter
+	StatusMatch     = "match"          // the textbook's tensor, same shape
+	StatusDifferent = "different"      // present, other shape or split/fused
+	StatusMissing   = "missing"        // the textbook expects it, the checkpoint has none
+	StatusExtra     = "extra"          // the checkpoint has it, the textbook does not
+	StatusBuffer    = "buffer"         // stored, not a parameter
+	StatusSide      = "side"           // quantization side tensor, not a parameter
+	StatusDuplicate = "tied_duplicate" // a tied copy stored twice, counted once
 )
 
 // TensorDiff is one line of the per-tensor diff: a tensor the textbook
@@ -160,6 +161,10 @@ type Corrected struct {
 	Residual int64 `json:"residual"`
 	// ResidualTensors name what the formula does not explain.
 	ResidualTensors []string `json:"residual_tensors,omitempty"`
+	// OtherTensors name the tensors outside layers that enter measured, as
+	// n(other): recognised (poolers, pre-training heads) but outside the
+	// formula's symbols.
+	OtherTensors []string `json:"other_tensors,omitempty"`
 }
 
 // textbook counts of the article's section 2, per layer: attention
@@ -201,7 +206,7 @@ func Formula(roles []TensorRole, arch *Architecture) *FormulaReport {
 
 // counted reports whether a tensor adds to the parameter count.
 func counted(r TensorRole) bool {
-	return r.Kind == quant.Parameter && r.Role != RoleBuffer && r.Role != RoleAux
+	return r.Kind == quant.Parameter && r.Role != RoleBuffer && r.Role != RoleAux && r.DuplicateOf == ""
 }
 
 func comma(n uint64) string { return humanize.Comma(int64(n)) }
@@ -213,6 +218,8 @@ func termOf(r TensorRole) string {
 		return "side_tensors"
 	case r.Role == RoleBuffer || r.Kind == quant.Buffer:
 		return "buffers"
+	case r.DuplicateOf != "":
+		return "tied_duplicates"
 	case isExtraStack(r.Stack):
 		return "extra_modules"
 	case r.Role == RoleUnknown:
@@ -254,13 +261,13 @@ func termOf(r TensorRole) string {
 // the rows it does not have.
 var termOrder = []string{"attention", "mlp", "layer_norms", "embedding", "lm_head", "learned_positions",
 	"token_type_embedding", "embedding_norm", "final_norm", "router", "extra_modules", "other",
-	"unclassified", "buffers", "side_tensors"}
+	"unclassified", "tied_duplicates", "buffers", "side_tensors"}
 
 func terms(roles []TensorRole, a *Architecture, l, h, v uint64) []Term {
 	rows := map[string]*Term{}
 	names := map[string][]string{}
 	for _, name := range termOrder {
-		rows[name] = &Term{Name: name, Counted: name != "buffers" && name != "side_tensors"}
+		rows[name] = &Term{Name: name, Counted: name != "buffers" && name != "side_tensors" && name != "tied_duplicates"}
 	}
 	rows["attention"].Formula, rows["attention"].Textbook = "l·(4h² + 4h)", l*textbookAttn(h)
 	rows["mlp"].Formula, rows["mlp"].Textbook = "l·(8h² + 5h)", l*textbookMLP(h)
@@ -419,6 +426,8 @@ func cause(t *Term, a *Architecture, roles []TensorRole, l, h, v uint64, names [
 		return fmt.Sprintf("%d tensors no rule explains (%s)", t.Tensors, strings.Join(names, ", "))
 	case "buffers":
 		return fmt.Sprintf("%d buffers (causal masks, rotary inv_freq, position ids): %s elements, not parameters, not counted", t.Tensors, comma(t.Checkpoint))
+	case "tied_duplicates":
+		return fmt.Sprintf("%d tied copies stored twice (%s): %s elements, counted once with the tensor they copy", t.Tensors, strings.Join(names, ", "), comma(t.Checkpoint))
 	case "side_tensors":
 		return fmt.Sprintf("%d quantization side tensors (scales, zeros): %s elements, not parameters, not counted", t.Tensors, comma(t.Checkpoint))
 	}
@@ -713,6 +722,9 @@ func ref(r TensorRole) TensorRef {
 	if !counted(r) {
 		p = r.Elements()
 	}
+	if r.DuplicateOf != "" {
+		p = 0
+	}
 	shape := r.LogicalShape
 	if shape == nil {
 		shape = r.Shape
@@ -756,6 +768,8 @@ func extraRows(rs []TensorRole) []TensorDiff {
 			status = StatusSide
 		case r.Role == RoleBuffer || r.Kind == quant.Buffer:
 			status = StatusBuffer
+		case r.DuplicateOf != "":
+			status = StatusDuplicate
 		}
 		if i, ok := idx[pat]; ok && r.Expert >= 0 {
 			out[i].Tensors[0].Count++
@@ -772,6 +786,8 @@ func extraRows(rs []TensorRole) []TensorDiff {
 			d.Note = "buffer, not a parameter"
 		case StatusSide:
 			d.Note = "quantization side tensor, not a parameter"
+		case StatusDuplicate:
+			d.Note = "tied copy of " + r.DuplicateOf + ", counted once"
 		default:
 			d.Note = extraNote(r.Role)
 		}
@@ -1013,11 +1029,11 @@ var meanings = map[string]string{
 	"h": "hidden size", "V": "vocabulary", "A": "query heads", "G": "key/value heads", "d": "head size",
 	"f": "MLP width", "f_e": "routed expert width", "f_s": "shared expert width", "E": "routed experts",
 	"r_q": "q_lora_rank", "r_kv": "kv_lora_rank", "d_n": "qk_nope_head_dim", "d_r": "qk_rope_head_dim",
-	"d_v": "v_head_dim", "P": "learned positions", "T": "token types",
+	"d_v": "v_head_dim", "P": "learned positions", "T": "token types", "B": "relative attention buckets",
 }
 
 // symbolOrder fixes the order of the legend.
-var symbolOrder = []string{"h", "V", "A", "G", "d", "f", "E", "f_e", "f_s", "r_q", "r_kv", "d_n", "d_r", "d_v", "P", "T"}
+var symbolOrder = []string{"h", "V", "A", "G", "d", "f", "E", "f_e", "f_s", "r_q", "r_kv", "d_n", "d_r", "d_v", "P", "T", "B"}
 
 // monoSpec is coef × the product of factors (symbols of dims), or, for a
 // tensor no symbol describes, its measured size under a name.
@@ -1026,6 +1042,23 @@ type monoSpec struct {
 	factors  []string
 	measured string
 	size     uint64
+	rank     int // order of the first role that gives it (roleRank)
+}
+
+// roleRank orders a layer's terms as the article does: attention (Q, K, V,
+// O), then the MLP, then norms.
+func roleRank(r Role) int {
+	order := []Role{RoleAttnQ, RoleAttnQKV, RoleMLAQDown, RoleMLAQNorm, RoleMLAQUp, RoleAttnK, RoleAttnV,
+		RoleMLAKVDown, RoleMLAKVNorm, RoleMLAKVUp, RoleAttnO, RoleAttnQNorm, RoleAttnKNorm,
+		RoleMLPGate, RoleMLPUp, RoleMLPGateUp, RoleMLPDown, RoleExpertGate, RoleExpertUp, RoleExpertGateUp, RoleExpertDown,
+		RoleRouter, RoleSharedGate, RoleSharedUp, RoleSharedDown, RoleNorm,
+		RoleTokenEmbedding, RoleLMHead, RolePositionEmbedding, RoleTokenTypeEmbedding, RoleEmbeddingNorm, RoleFinalNorm}
+	for i, o := range order {
+		if o == r {
+			return i
+		}
+	}
+	return len(order)
 }
 
 // mono builds the monomial of a spec.
@@ -1060,6 +1093,18 @@ func product(fs []string, name func(string) string) string {
 // their corrections (FORMULAS.md): Q is h·A·d, K and V h·G·d, a gated MLP
 // three h·f matrices, an expert h·f_e, a router E·h, a norm h.
 func tensorModel(r TensorRole, d dims, mlaAttn bool) []monoSpec {
+	specs := roleModel(r, d, mlaAttn)
+	rank := roleRank(r.Role)
+	if r.Param == "bias" {
+		rank += 100 // biases after every weight: 12h² + 13h
+	}
+	for i := range specs {
+		specs[i].rank = rank
+	}
+	return specs
+}
+
+func roleModel(r TensorRole, d dims, mlaAttn bool) []monoSpec {
 	m := func(c uint64, f ...string) []monoSpec { return []monoSpec{{coef: c, factors: f}} }
 	b := r.Param == "bias"
 	qw := []string{"h", "A", "d"}
@@ -1168,6 +1213,11 @@ func tensorModel(r TensorRole, d dims, mlaAttn bool) []monoSpec {
 	case RoleUnknown:
 		return nil
 	}
+	if strings.HasSuffix(parseName(r.Name).stem, "relative_attention_bias") {
+		// T5's learned relative position bias: one scalar per bucket and
+		// head (relative_attention_num_buckets × num_heads).
+		return m(1, "B", "A")
+	}
 	// Recognised tensors outside the formula's vocabulary (T5's relative
 	// attention bias, DeepSeek's eh_proj, BERT's pooler) enter measured.
 	return []monoSpec{{coef: 1, measured: expertPattern(r.Name), size: r.LogicalParams}}
@@ -1181,6 +1231,7 @@ func addMonos(sum []monoSpec, add []monoSpec) []monoSpec {
 			if sum[i].measured == s.measured && strings.Join(sum[i].factors, ".") == strings.Join(s.factors, ".") &&
 				(s.measured == "" || sum[i].size == s.size) {
 				sum[i].coef += s.coef
+				sum[i].rank = min(sum[i].rank, s.rank)
 				merged = true
 				break
 			}
@@ -1214,6 +1265,9 @@ func corrected(roles []TensorRole, a *Architecture, actual uint64) Corrected {
 		if r.Role == RoleTokenTypeEmbedding && len(r.LogicalShape) == 2 {
 			d["T"] = r.LogicalShape[0]
 		}
+		if strings.HasSuffix(parseName(r.Name).stem, "relative_attention_bias") && len(r.LogicalShape) == 2 {
+			d["B"] = r.LogicalShape[0]
+		}
 	}
 	mlaAttn := a.MLA != nil
 
@@ -1230,6 +1284,8 @@ func corrected(roles []TensorRole, a *Architecture, actual uint64) Corrected {
 	var order []layerSum
 	at := map[[2]any]int{}
 	var outside []monoSpec
+	var otherOutside uint64
+	var otherNames []string
 	extra := map[string]uint64{}
 	var extraOrder []string
 	for _, r := range roles {
@@ -1260,7 +1316,16 @@ func corrected(roles []TensorRole, a *Architecture, actual uint64) Corrected {
 			}
 		}
 		if r.Layer < 0 {
-			outside = addMonos(outside, specs)
+			for _, sp := range specs {
+				if sp.measured != "" {
+					// Heads and poolers outside the language model's
+					// terms enter as one measured sum.
+					otherOutside += sp.size
+					otherNames = append(otherNames, sp.measured)
+					continue
+				}
+				outside = addMonos(outside, []monoSpec{sp})
+			}
 			continue
 		}
 		k := [2]any{r.Stack, r.Layer}
@@ -1303,8 +1368,12 @@ func corrected(roles []TensorRole, a *Architecture, actual uint64) Corrected {
 		c.Groups[i].Layers = append(c.Groups[i].Layers, ls.layer)
 	}
 	nameGroups(c.Groups, a)
-	for _, s := range outside {
+	for _, s := range byDegree(outside) {
 		c.Outside = append(c.Outside, d.mono(s))
+	}
+	if len(otherNames) > 0 {
+		c.Outside = append(c.Outside, d.mono(monoSpec{coef: 1, measured: "other", size: otherOutside}))
+		c.OtherTensors = otherNames
 	}
 	for _, s := range extraOrder {
 		c.Outside = append(c.Outside, d.mono(monoSpec{coef: 1, measured: s + " module", size: extra[s]}))
@@ -1341,8 +1410,9 @@ func corrected(roles []TensorRole, a *Architecture, actual uint64) Corrected {
 	return c
 }
 
-// byDegree orders a sum by falling degree (h² before h), as the article
-// writes 12h² + 13h; measured sizes come last.
+// byDegree orders a sum canonically: by the role that first gives a term
+// (attention, MLP, norms), then by falling degree (h² before h, as the
+// article writes 12h² + 13h), then by symbol; measured sizes come last.
 func byDegree(specs []monoSpec) []monoSpec {
 	deg := func(s monoSpec) int {
 		if s.measured != "" {
@@ -1350,7 +1420,19 @@ func byDegree(specs []monoSpec) []monoSpec {
 		}
 		return len(s.factors)
 	}
-	sort.SliceStable(specs, func(i, j int) bool { return deg(specs[i]) > deg(specs[j]) })
+	sort.SliceStable(specs, func(i, j int) bool {
+		a, b := specs[i], specs[j]
+		if (a.measured == "") != (b.measured == "") {
+			return a.measured == ""
+		}
+		if a.rank != b.rank {
+			return a.rank < b.rank
+		}
+		if deg(a) != deg(b) {
+			return deg(a) > deg(b)
+		}
+		return strings.Join(a.factors, ".")+a.measured < strings.Join(b.factors, ".")+b.measured
+	})
 	return specs
 }
 
