@@ -148,6 +148,7 @@ func hostileCases() []hostileCase {
 		{name: "duplicate tensor names, identical", file: H(`{"a":`+stEntry("F32", "[2]", 0, 8)+`,"a":`+stEntry("F32", "[2]", 0, 8)+`}`, zeroBytes(8)), wantErr: ErrMalformed, wantMsg: `tensor "a": duplicate tensor name (first at byte 9)`},
 		{name: "duplicate tensor names, different", file: H(`{"a":`+stEntry("F32", "[2]", 0, 8)+`,"a":`+stEntry("F32", "[2]", 8, 16)+`}`, zeroBytes(16)), wantErr: ErrMalformed, wantMsg: `tensor "a": duplicate tensor name`},
 		{name: "duplicate field in a tensor", file: H(`{"a":{"dtype":"F32","shape":[2],"dtype":"F16","data_offsets":[0,8]}}`, zeroBytes(8)), wantErr: ErrMalformed, wantMsg: `tensor "a": duplicate field "dtype"`},
+		{name: "duplicate field in a tensor, same value", file: H(`{"a":{"dtype":"F32","shape":[2],"dtype":"F32","data_offsets":[0,8]}}`, zeroBytes(8)), wantErr: ErrMalformed, wantMsg: `tensor "a": duplicate field "dtype"`},
 		{name: "duplicate unknown field in a tensor", file: H(`{"a":{"dtype":"F32","x":1,"shape":[2],"x":2,"data_offsets":[0,8]}}`, zeroBytes(8)), wantErr: ErrMalformed, wantMsg: `duplicate field "x"`},
 		{name: "duplicate key inside an unknown field", file: H(`{"a":{"dtype":"F32","x":{"k":1,"k":2},"shape":[2],"data_offsets":[0,8]}}`, zeroBytes(8)), wantErr: ErrMalformed, wantMsg: `duplicate key "k"`},
 		{name: "DTYPE instead of dtype", file: H(`{"a":{"DTYPE":"F32","shape":[2],"data_offsets":[0,8]}}`, zeroBytes(8)), wantErr: ErrMalformed, wantMsg: `field "DTYPE" is not "dtype"`},
