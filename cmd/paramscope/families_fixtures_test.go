@@ -94,12 +94,14 @@ func TestFamilyLayoutsCounts(t *testing.T) {
 		// Hub API for deepseek-ai/DeepSeek-V3: total 684,531,386,000, which
 		// counts the 41,540,496 F32 weight_scale_inv elements; without them
 		// 684,489,845,504 (derivation in facts/deepseek-v3.json). The
-		// tensor count from the config: embed_tokens, norm, lm_head; 3 dense
-		// layers of 5 FP8 linears with scales, 2 MLA norms, 3 MLP linears
-		// with scales and 2 norms; 59 MoE layers (58 + the MTP layer) with
-		// 256 + 1 experts of 3 linears with scales and the router's weight
-		// and bias in place of the MLP; the MTP layer's 6 own tensors. One
-		// file here; the real checkpoint has 163 shards (facts notes).
+		// tensor count from the config (91,991, as a public inventory of
+		// the same-layout DeepSeek-R1 files also reports): embed_tokens,
+		// norm, lm_head; 3 dense layers of 5 FP8 linears with scales, 2 MLA
+		// norms, 3 MLP linears with scales and 2 norms; 59 MoE layers (58 +
+		// the MTP layer) with 256 + 1 experts of 3 linears with scales and
+		// the router's weight and bias in place of the MLP; the MTP layer's
+		// 6 own tensors. One file here; the real checkpoint has 163 shards
+		// (facts notes).
 		{"deepseek-v3", 684_531_386_000, 684_489_845_504,
 			3 + 3*(5*2+2+3*2+2) + 59*(5*2+2+257*3*2+2+2) + 6, 0},
 	}
