@@ -468,3 +468,33 @@ func TestMixedDTypesAgreeWithSecondWriter(t *testing.T) {
 		t.Errorf("tensors: got %d from nlpodyssey, want %d", len(fromLib), len(fromStub))
 	}
 }
+
+// TestFixturesPublishedFileBytes checks, for every model whose facts give
+// the real checkpoint's total file size, that the stub's files claim exactly
+// as many bytes: 8 + N of each header plus the data section its offsets
+// cover. The header length depends on every tensor name, dtype, shape and
+// offset and on which tensors share a shard, so a match confirms the layout
+// as a whole (bert-base-uncased 440,449,768, falcon-7b 14,434,402,976,
+// pythia-1.4b 2,829,329,920, ...; sources in the facts files).
+func TestFixturesPublishedFileBytes(t *testing.T) {
+	for _, name := range layouts.Names() {
+		f, err := layouts.LoadFacts(name)
+		if err != nil || f.PublishedFileBytes == 0 {
+			continue
+		}
+		t.Run(name, func(t *testing.T) {
+			var got uint64
+			for _, path := range modelFiles(t, name) {
+				_, ts, end := readHeader(t, path)
+				var data uint64
+				for _, st := range ts {
+					data = max(data, st.DataOffsets[1])
+				}
+				got += end + data
+			}
+			if got != f.PublishedFileBytes {
+				t.Errorf("header + data bytes: got %d, want %d (%s)", got, f.PublishedFileBytes, f.PublishedFileSource)
+			}
+		})
+	}
+}

@@ -30,6 +30,14 @@ type Facts struct {
 	// tensors included) or "parameters" (logical parameters only). Tests
 	// compare the stub's tensor elements with it only for "all_tensors".
 	PublishedCounts string `json:"published_counts,omitempty"`
+	// PublishedFileBytes is the total size in bytes of the real checkpoint's
+	// safetensors files (the Hub's LFS sizes), 0 when unknown. A stub claims
+	// the same header and data bytes, so its files' 8 + N plus their data
+	// sections must add up to it: a check of every name, shape, dtype, the
+	// shard split and the header layout at once.
+	PublishedFileBytes uint64 `json:"published_file_bytes,omitempty"`
+	// PublishedFileSource says where PublishedFileBytes comes from.
+	PublishedFileSource string `json:"published_file_source,omitempty"`
 	// Notes record derivations and anything not found in a source.
 	Notes string `json:"notes,omitempty"`
 }
