@@ -244,6 +244,24 @@ func TestKorthikantiIsThreeForwards(t *testing.T) {
 	}
 }
 
+func TestNarayananRecomputation(t *testing.T) {
+	// FORMULAS.md §6, Narayanan et al. 2021: with activation recomputation a
+	// step costs 96Bslh²(1 + s/(6h) + V/(16lh)) = 96bslh² + 16bs²lh + 6bshV,
+	// the article's 4 × layers + 3 × logits; GPT-3 dimensions.
+	l, h, v, s := uint64(96), uint64(12288), uint64(50257), uint64(2048)
+	for _, b := range []uint64{1, 8} {
+		want := sum(prod(96, b, s, l, h, h), prod(16, b, s, s, l, h), prod(6, b, s, h, v))
+		r := mustEstimate(t, gpt3(), work(b, s, 0))
+		x := row(t, r, "flops", "training_per_batch_full_recompute")
+		if x.Textbook.Value.Cmp(want) != 0 {
+			t.Errorf("b=%d textbook: got %s, want %s", b, x.Textbook.Value, want)
+		}
+		if x.Model.Value.Cmp(want) != 0 {
+			t.Errorf("b=%d corrected: got %s, want %s", b, x.Model.Value, want)
+		}
+	}
+}
+
 func TestCorrectedForwardMatchesTextbookForGPT3(t *testing.T) {
 	// GPT-3 has the article's layout, so the corrected forward must agree.
 	r := mustEstimate(t, gpt3(), work(2, 2048, 0))

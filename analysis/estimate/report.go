@@ -212,20 +212,24 @@ func flopsSection(m *Model, w *Workload, textbook *big.Int, real Params) Section
 			Model:    qp(co.total(), UnitFLOPs, "%s", corrected),
 		},
 	}
-	var trainF string
-	switch w.Recompute {
-	case RecomputeFull:
-		trainF = "4 × layers + 3 × logits (full recomputation repeats the layers' forward)"
-	case RecomputeSelective:
-		trainF = "3 × forward + the attention core again (selective recomputation)"
-	default:
-		trainF = "3 × forward (backward is twice the forward)"
+	rows = append(rows,
+		Row{
+			Key: "training_per_batch", Label: "training FLOPs per batch",
+			Textbook: q(trainingFLOPs(tb, RecomputeNone), UnitFLOPs, "3 × forward (backward is twice the forward; Korthikanti: 72bslh²(1 + s/6h + V/12hl))"),
+			Model:    qp(trainingFLOPs(co, RecomputeNone), UnitFLOPs, "3 × forward"),
+		},
+		Row{
+			Key: "training_per_batch_full_recompute", Label: "training FLOPs per batch, full recomputation",
+			Textbook: q(trainingFLOPs(tb, RecomputeFull), UnitFLOPs, "4 × layers + 3 × logits (the layers' forward runs again; the logits do not)"),
+			Model:    qp(trainingFLOPs(co, RecomputeFull), UnitFLOPs, "4 × layers + 3 × logits"),
+		})
+	if w.Recompute == RecomputeSelective {
+		rows = append(rows, Row{
+			Key: "training_per_batch_selective_recompute", Label: "training FLOPs per batch, selective recomputation",
+			Textbook: q(trainingFLOPs(tb, RecomputeSelective), UnitFLOPs, "3 × forward + QKᵀ and score·V again (4bs²h per layer)"),
+			Model:    qp(trainingFLOPs(co, RecomputeSelective), UnitFLOPs, "3 × forward + QKᵀ and score·V again"),
+		})
 	}
-	rows = append(rows, Row{
-		Key: "training_per_batch", Label: "training FLOPs per batch",
-		Textbook: q(trainingFLOPs(tb, w.Recompute), UnitFLOPs, "%s", trainF),
-		Model:    qp(trainingFLOPs(co, w.Recompute), UnitFLOPs, "%s", trainF),
-	})
 	phi := "Φ = 12lh² + 13lh + Vh"
 	phiModel := "Φ = parameters"
 	active := real.Total

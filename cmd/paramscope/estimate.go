@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math/big"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/pflag"
@@ -321,8 +322,8 @@ func (c *estCount) Set(s string) error {
 			t = t[:len(t)-1]
 		}
 	}
-	r, ok := new(big.Rat).SetString(t)
-	if !ok || t == "" || strings.ContainsAny(t, "/") || r.Sign() < 0 {
+	r, ok := estDecimal(t)
+	if !ok || r.Sign() < 0 {
 		return fmt.Errorf("want a whole number like 2048, 300B, 1.4T or 3e11, got %q", s)
 	}
 	r.Mul(r, new(big.Rat).SetInt64(mult))
@@ -334,6 +335,22 @@ func (c *estCount) Set(s string) error {
 	}
 	*c = estCount(r.Num().Uint64())
 	return nil
+}
+
+// estDecimal parses a decimal number ("1.4", "3e11") exactly. Fractions
+// ("1/2"), hexadecimal and the like are refused, and so are exponents beyond ±30, which no count or
+// ratio here needs and which would make big.Rat build huge powers of ten.
+func estDecimal(s string) (*big.Rat, bool) {
+	if s == "" || len(s) > 64 || strings.Trim(s, "0123456789.eE+-") != "" {
+		return nil, false
+	}
+	if i := strings.IndexAny(s, "eE"); i >= 0 {
+		exp, err := strconv.Atoi(s[i+1:])
+		if err != nil || exp > 30 || exp < -30 {
+			return nil, false
+		}
+	}
+	return new(big.Rat).SetString(s)
 }
 
 // estRatio is a positive decimal flag kept exact (a big.Rat), so "0.45"
@@ -349,8 +366,8 @@ func (v *estRatio) String() string {
 func (v *estRatio) Type() string { return "number" }
 func (v *estRatio) Set(s string) error {
 	t, percent := strings.CutSuffix(s, "%")
-	r, ok := new(big.Rat).SetString(t)
-	if !ok || t == "" || strings.Contains(t, "/") || r.Sign() <= 0 || r.Cmp(estCountMax) > 0 {
+	r, ok := estDecimal(t)
+	if !ok || r.Sign() <= 0 || r.Cmp(estCountMax) > 0 {
 		return fmt.Errorf("want a positive number like 312 or 0.45, got %q", s)
 	}
 	if percent {

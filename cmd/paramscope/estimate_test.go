@@ -170,6 +170,10 @@ func TestEstimateCountFlag(t *testing.T) {
 		{"", 0, false},
 		{"2e30", 0, false},
 		{"B", 0, false},
+		{"1e10000000", 0, false},
+		{"0x10", 0, false},
+		{"NaN", 0, false},
+		{"Inf", 0, false},
 	} {
 		t.Run(c.in, func(t *testing.T) {
 			var v estCount
