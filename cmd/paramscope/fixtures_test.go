@@ -498,3 +498,25 @@ func TestFixturesPublishedFileBytes(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkEncodeHeader measures the stub writer on the largest registered
+// layouts (run: go test ./cmd/paramscope -run '^$' -bench EncodeHeader).
+func BenchmarkEncodeHeader(b *testing.B) {
+	for _, name := range []string{"gpt2", "llama-2-70b", "deepseek-v3"} {
+		m, err := layouts.Build(name)
+		if err != nil {
+			continue // not registered in this tree
+		}
+		b.Run(name, func(b *testing.B) {
+			var size int
+			for b.Loop() {
+				h, _, err := layouts.EncodeHeader(m.Tensors, m.Metadata)
+				if err != nil {
+					b.Fatal(err)
+				}
+				size = len(h)
+			}
+			b.SetBytes(int64(size))
+		})
+	}
+}
