@@ -39,6 +39,7 @@ func TestEstimateGoldens(t *testing.T) {
 		{"estimate_fractional_count", estArgs(estGPT3Args, "--batch", "1.5")},
 		{"estimate_partial_cluster", estArgs(estGPT3Args, "--tokens", "300B", "--gpus", "1024")},
 		{"estimate_bad_utilization", estArgs(estGPT3Args, "--tokens", "300B", "--gpus", "8", "--peak-tflops", "312", "--utilization", "1.5")},
+		{"estimate_sp_without_tp", estArgs(estGPT3Args, "--sp")},
 		{"estimate_bad_optimizer", estArgs(estGPT3Args, "--optimizer-bytes", "12")},
 		{"estimate_kv_heads_do_not_divide", estArgs(estGPT3Args, "--kv-heads", "7", "--ffn", "49152")},
 		{"estimate_unreadable_path", []string{"estimate", "testdata/no-such-model"}},
@@ -105,6 +106,15 @@ func TestEstimateArticleNumbers(t *testing.T) {
 		{"llama-65b time", []string{"estimate", "--layers", "80", "--hidden", "8192", "--vocab", "32000", "--heads", "64",
 			"--ffn", "22016", "--params", "65B", "--tokens", "1.4T", "--gpus", "2048", "--peak-tflops", "624",
 			"--utilization", "30%"}, "flops", "training_seconds_8", "corrected", "1898871"},
+		// Korthikanti et al. 2022, table 2, by hand for GPT-3 at s=2048, b=1,
+		// t=8 with sequence parallelism and selective recomputation:
+		// sbh·34/t = 25,165,824 · 4.25 bytes per layer.
+		{"korthikanti selective sp", estArgs(estGPT3Args, "--tp", "8", "--sp", "--recompute", "selective"),
+			"activations", "per_layer", "textbook", "106954752"},
+		// FORMULAS.md §2: the Hugging Face convention, 18 bytes per parameter,
+		// for Φ = 175B.
+		{"hf optimizer", estArgs(estGPT3Args, "--params", "175B", "--optimizer-bytes", "hf"),
+			"memory", "training_states", "corrected", "3150000000000"},
 		// FORMULAS.md §1: Mixtral-8x7B, 46,702,792,704 total, 12,879,925,248 active.
 		{"mixtral total", estMixtralArgs, "parameters", "total", "corrected", "46702792704"},
 		{"mixtral active", estMixtralArgs, "parameters", "active", "corrected", "12879925248"},
@@ -217,6 +227,8 @@ func TestEstimateCheckpoints(t *testing.T) {
 		// BF16 (2 bytes each, its config.json torch_dtype).
 		{"llama-3-8b parameters", "llama-3-8b", "parameters", "total", "corrected", "8030261248"},
 		{"llama-3-8b stored weights", "llama-3-8b", "memory", "inference_weights", "corrected", "16060522496"},
+		// The same parameters at 4 bits: 8,030,261,248 / 2 bytes.
+		{"llama-3-8b int4 weights", "llama-3-8b --dtype int4", "memory", "inference_weights", "corrected", "4015130624"},
 		// FORMULAS.md §1: Mixtral-8x7B, 46,702,792,704 total, 12,879,925,248 active.
 		{"mixtral total", "mixtral-8x7b", "parameters", "total", "corrected", "46702792704"},
 		{"mixtral active", "mixtral-8x7b", "parameters", "active", "corrected", "12879925248"},
