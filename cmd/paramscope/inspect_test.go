@@ -46,13 +46,18 @@ var hostileMetadata = [][2]string{
 	{"comment\x1b[8m", "hidden\x1b[28m\r\nfake: line | `x`"},
 }
 
-// hostileBytes builds the hostile fixture: a complete F32 file with two
-// elements per tensor, its header padded with spaces to a multiple of 8 as
-// the reference writer does (safetensors/src/tensor.rs, prepare).
-func hostileBytes() []byte {
+// hostileBytes builds the hostile fixture.
+func hostileBytes() []byte { return stFile(hostileMetadata, hostileNames, "") }
+
+// stFile builds a complete safetensors file whose tensors are F32 of two
+// elements (8 zero bytes each), with __metadata__ meta; extra is added to
+// the first tensor's entry as raw JSON (`,"x":1`). The header is padded with
+// spaces to a multiple of 8 as the reference writer does
+// (safetensors/src/tensor.rs, prepare).
+func stFile(meta [][2]string, names []string, extra string) []byte {
 	var h bytes.Buffer
 	h.WriteString(`{"__metadata__":{`)
-	for i, kv := range hostileMetadata {
+	for i, kv := range meta {
 		if i > 0 {
 			h.WriteByte(',')
 		}
@@ -61,11 +66,15 @@ func hostileBytes() []byte {
 		h.Write(jsonString(kv[1]))
 	}
 	h.WriteByte('}')
-	for i, name := range hostileNames {
+	for i, name := range names {
 		h.WriteByte(',')
 		h.Write(jsonString(name))
 		h.WriteString(`:{"dtype":"F32","shape":[2],"data_offsets":[`)
-		h.WriteString(itoa(8*i) + "," + itoa(8*i+8) + "]}")
+		h.WriteString(itoa(8*i) + "," + itoa(8*i+8) + "]")
+		if i == 0 {
+			h.WriteString(extra)
+		}
+		h.WriteByte('}')
 	}
 	h.WriteByte('}')
 	for h.Len()%8 != 0 {
@@ -73,7 +82,7 @@ func hostileBytes() []byte {
 	}
 	out := binary.LittleEndian.AppendUint64(nil, uint64(h.Len()))
 	out = append(out, h.Bytes()...)
-	return append(out, make([]byte, 8*len(hostileNames))...)
+	return append(out, make([]byte, 8*len(names))...)
 }
 
 func jsonString(s string) []byte {
@@ -109,6 +118,16 @@ func fixtures(t *testing.T) map[string][]byte {
 		"testdata/bad/lfs-pointer.safetensors": []byte(lfsPointer),
 		// A download cut off in the middle of its data section.
 		"testdata/bad/truncated.safetensors": tiny[:len(tiny)-100],
+		// A readable sharded checkpoint that draws every kind of reader
+		// warning (HOSTILE.md: an unknown field in a tensor entry, a tensor
+		// the index does not map, a wrong total_size) and whose shards carry
+		// different __metadata__.
+		"testdata/warn/model-00001-of-00002.safetensors": stFile([][2]string{{"format", "pt"}},
+			[]string{"a.weight"}, `,"extra":1`),
+		"testdata/warn/model-00002-of-00002.safetensors": stFile([][2]string{{"format", "pt"}, {"producer", "shard two"}},
+			[]string{"b.weight", "unmapped.weight"}, ""),
+		"testdata/warn/model.safetensors.index.json": []byte(`{"metadata":{"total_size":999},"weight_map":{` +
+			`"a.weight":"model-00001-of-00002.safetensors","b.weight":"model-00002-of-00002.safetensors"}}` + "\n"),
 	}
 }
 
@@ -168,6 +187,11 @@ func TestInspectGoldens(t *testing.T) {
 		{"inspect_hostile_text", []string{"inspect", "--tensors", hostileDir}},
 		{"inspect_hostile_json", []string{"inspect", "--tensors", "--format", "json", hostileDir}},
 		{"inspect_hostile_markdown", []string{"inspect", "--tensors", "--format", "markdown", hostileDir}},
+		{"inspect_warnings_text", []string{"inspect", "cmd/paramscope/testdata/warn"}},
+		{"inspect_warnings_json", []string{"inspect", "--format", "json", "cmd/paramscope/testdata/warn"}},
+		{"inspect_warnings_markdown", []string{"inspect", "--format", "markdown", "cmd/paramscope/testdata/warn"}},
+		{"inspect_gpt2_buffers", []string{"inspect", "testdata/models/gpt2-with-buffers"}},
+		{"inspect_tied_duplicate", []string{"inspect", "--format", "markdown", "testdata/models/tiny-llama-tied-dup"}},
 		{"inspect_missing", []string{"inspect", "testdata/models/no-such-model"}},
 		{"inspect_lfs_pointer", []string{"inspect", "cmd/paramscope/testdata/bad/lfs-pointer.safetensors"}},
 		{"inspect_truncated", []string{"inspect", "cmd/paramscope/testdata/bad/truncated.safetensors"}},
@@ -309,32 +333,42 @@ var goldenMarker = regexp.MustCompile("(?m)^<!-- golden: ([a-z0-9_]+) -->\n```[a
 
 // TestREADMEExamples checks that every README example marked
 // <!-- golden: NAME --> is exactly testdata/NAME.stdout, so the README shows
-// real output and fails the build when the output changes.
+// real output and fails the build when the output changes. With -update it
+// copies the goldens into the README instead (the goldens are rewritten by
+// the tests above it in this file, which run first).
 func TestREADMEExamples(t *testing.T) {
 	readme, err := os.ReadFile("../../README.md")
 	if err != nil {
 		t.Fatal(err)
 	}
-	marks := goldenMarker.FindAllSubmatchIndex(readme, -1)
+	var out bytes.Buffer
+	prev := 0
 	seen := map[string]bool{}
-	for _, m := range marks {
+	for _, m := range goldenMarker.FindAllSubmatchIndex(readme, -1) {
 		name := string(readme[m[2]:m[3]])
 		seen[name] = true
-		t.Run(name, func(t *testing.T) {
-			rest := readme[m[1]:]
-			end := bytes.Index(rest, []byte("```\n"))
-			if end < 0 {
-				t.Fatalf("README block for %s is not closed", name)
-			}
-			got := rest[:end]
-			want, err := os.ReadFile(filepath.Join("testdata", name+".stdout"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !bytes.Equal(got, want) {
-				t.Errorf("README block %s differs from testdata/%s.stdout\n--- README\n%s\n--- golden\n%s", name, name, got, want)
-			}
-		})
+		rest := readme[m[1]:]
+		end := bytes.Index(rest, []byte("```\n"))
+		if end < 0 {
+			t.Fatalf("README block for %s is not closed", name)
+		}
+		got := rest[:end]
+		want, err := os.ReadFile(filepath.Join("testdata", name+".stdout"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		out.Write(readme[prev:m[1]])
+		out.Write(want)
+		prev = m[1] + end
+		if !*update && !bytes.Equal(got, want) {
+			t.Errorf("README block %s differs from testdata/%s.stdout (run with -update)\n--- README\n%s\n--- golden\n%s", name, name, got, want)
+		}
+	}
+	out.Write(readme[prev:])
+	if *update {
+		if err := os.WriteFile("../../README.md", out.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 	for _, name := range []string{"inspect_gpt2_text"} {
 		if !seen[name] {

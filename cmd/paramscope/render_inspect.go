@@ -293,7 +293,9 @@ func archSummary(a *analysis.Architecture) string {
 	add("kv_heads", a.KVHeads)
 	add("head_dim", a.HeadDim)
 	add("ffn", a.FFN)
-	add("encoder_layers", a.EncoderLayers)
+	if a.EncoderLayers.Value > 0 {
+		add("encoder_layers", a.EncoderLayers)
+	}
 	if a.GatedMLP.Known && a.GatedMLP.Value {
 		parts = append(parts, "gated MLP")
 	}

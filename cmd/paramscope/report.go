@@ -124,11 +124,18 @@ type dtypeRow struct {
 	BufferElements uint64 `json:"buffer_elements"`
 }
 
-// formulaHeadline is analysis.FormulaReport plus the relative difference,
-// so no renderer has to compute it.
+// formulaHeadline is the headline of analysis.FormulaReport: the article's
+// 12lh² + 13lh + Vh with the inferred l, h, V against the logical parameter
+// count. The term table and the per-tensor diff are the formula command's.
 type formulaHeadline struct {
-	analysis.FormulaReport
-	// DiffPercent is 100 × Diff / Textbook (0 when Textbook is 0).
+	L        uint64 `json:"l"`
+	H        uint64 `json:"h"`
+	V        uint64 `json:"v"`
+	Textbook uint64 `json:"textbook"`
+	Approx   uint64 `json:"approximation_12lh2"`
+	Actual   uint64 `json:"actual"`
+	Diff     int64  `json:"difference"`
+	// DiffPercent is 100 × Diff / Textbook.
 	DiffPercent float64 `json:"difference_percent"`
 }
 
@@ -238,12 +245,14 @@ func newCheckpointReport(ck *reader.Checkpoint, a *analysis.Analysis, listTensor
 
 	if a != nil {
 		r.Architecture = a.Arch
-		if f := a.Formula; f != nil {
-			h := &formulaHeadline{FormulaReport: *f}
-			if f.Textbook > 0 {
-				h.DiffPercent = 100 * float64(f.Diff) / float64(f.Textbook)
+		// Without all of l, h and V the formula has no value; analysis says
+		// why in a finding.
+		if f := a.Formula; f != nil && f.L > 0 && f.H > 0 && f.V > 0 {
+			r.Formula = &formulaHeadline{
+				L: f.L, H: f.H, V: f.V,
+				Textbook: f.Textbook, Approx: f.Approx, Actual: f.Actual, Diff: f.Diff,
+				DiffPercent: 100 * f.RelDiff,
 			}
-			r.Formula = h
 		}
 		if len(a.Findings) > 0 {
 			r.Findings = a.Findings
