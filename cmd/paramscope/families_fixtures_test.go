@@ -62,9 +62,12 @@ func TestFamilyLayoutsCounts(t *testing.T) {
 		// LLaMA paper's "6.7B"); the April 2023 export adds 32 inv_freq
 		// buffers of head_dim/2 = 64.
 		{"llama-7b", 6_738_415_616 + 32*64, 6_738_415_616, 32*10 + 3, 2},
-		// Same count; meta-llama/Llama-2-7b-hf model.safetensors.index.json
-		// total_size 13,476,839,424 bytes = 2 × 6,738,415,616 F16 elements.
+		// Same count, the clean layout: parameters only.
 		{"llama-2-7b", 6_738_415_616, 6_738_415_616, 32*9 + 3, 2},
+		// meta-llama/Llama-2-7b-hf as stored: model.safetensors.index.json
+		// total_size 13,476,839,424 bytes = 2 × 6,738,415,616 (F16) + 4 ×
+		// 2,048 (32 F32 inv_freq buffers of 64).
+		{"llama-2-7b-with-buffers", 6_738_415_616 + 32*64, 6_738_415_616, 32*10 + 3, 2},
 		// FORMULAS.md: Llama-2-13B 13,015,864,320; 3 shards on the Hub.
 		{"llama-2-13b", 13_015_864_320, 13_015_864_320, 40*9 + 3, 3},
 		// FORMULAS.md: Llama-2-70B (GQA, 8 KV heads) 68,976,648,192; 15 shards.
@@ -152,10 +155,10 @@ func TestFamilyLayoutsShapes(t *testing.T) {
 	}{
 		// LLaMA-1 export: the rotary buffer of head_dim/2 = 128/2 frequencies.
 		{"llama-7b", map[string]shape{
-			"model.layers.0.self_attn.rotary_emb.inv_freq": {"F16", []uint64{64}},
+			"model.layers.0.self_attn.rotary_emb.inv_freq": {"F32", []uint64{64}},
 			"model.layers.31.mlp.gate_proj.weight":         {"F16", []uint64{11008, 4096}},
 		}, nil},
-		// meta-llama/Llama-2-7b-hf: F16, no inv_freq, untied lm_head.
+		// The clean Llama 2 7B: F16, no inv_freq, untied lm_head.
 		{"llama-2-7b", map[string]shape{
 			"model.embed_tokens.weight":               {"F16", []uint64{32000, 4096}},
 			"lm_head.weight":                          {"F16", []uint64{32000, 4096}},
@@ -290,6 +293,10 @@ func TestFamilyLayoutsFileSizes(t *testing.T) {
 		model string
 		sizes []uint64
 	}{
+		// meta-llama/Llama-2-7b-hf model-00001/00002-of-00002: only with
+		// the 32 F32 inv_freq buffers (the clean llama-2-7b is 8,624 and
+		// 2,872 bytes smaller).
+		{"llama-2-7b-with-buffers", []uint64{9_976_578_928, 3_500_297_344}},
 		// microsoft/Phi-3-mini-4k-instruct model-00001/00002-of-00002.
 		{"phi-3-mini-4k-instruct", []uint64{4_972_489_328, 2_669_692_552}},
 		// mistralai/Mistral-7B-v0.1 model-00001/00002-of-00002.

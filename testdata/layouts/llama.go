@@ -18,16 +18,26 @@ import (
 func init() {
 	// LLaMA-1 as converted to Hugging Face format in April 2023
 	// (huggyllama/llama-7b, transformers 4.28): the rotary inv_freq was still
-	// a persistent buffer, so every layer stores one next to the weights.
+	// a persistent buffer, so every layer stores one next to the weights, in
+	// F32 like the Llama 2 export of the same converter (below).
 	famRegister("llama-7b", func() (Model, error) {
 		return famDecoderModel("llama-7b", famDecoder{
-			export: famExport{maxShard: 10 * famGB, shards: 2, invFreq: "F16"},
+			export: famExport{maxShard: 10 * famGB, shards: 2, invFreq: "F32"},
 		})
 	})
-	// Llama 2 was exported in July 2023 (transformers 4.31), after inv_freq
-	// became non-persistent: the clean layout, 2 shards of at most "10GB".
+	// Llama 2 7B without buffers: the clean layout the family's exact count
+	// describes, 2 shards of at most "10GB".
 	famRegister("llama-2-7b", func() (Model, error) {
 		return famDecoderModel("llama-2-7b", famDecoder{export: famExport{maxShard: 10 * famGB, shards: 2}})
+	})
+	// Llama 2 7B as meta-llama/Llama-2-7b-hf stores it: converted with a
+	// transformers 4.31 pre-release whose inv_freq was still persistent, so
+	// each layer also holds an F32 rotary_emb.inv_freq; with them the layout
+	// reproduces the published file sizes byte for byte.
+	famRegister("llama-2-7b-with-buffers", func() (Model, error) {
+		return famDecoderModel("llama-2-7b-with-buffers", famDecoder{
+			export: famExport{maxShard: 10 * famGB, shards: 2, invFreq: "F32"},
+		})
 	})
 	famRegister("llama-2-13b", func() (Model, error) {
 		return famDecoderModel("llama-2-13b", famDecoder{export: famExport{maxShard: 10 * famGB, shards: 3}})
