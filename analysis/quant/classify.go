@@ -880,6 +880,19 @@ func (c *classifier) summarize() {
 			quantizedParams++
 		}
 	}
+	var sides []string
+	var selems, sbytes, stored uint64
+	for _, t := range c.out {
+		stored += t.Elements()
+		if t.Kind == Side {
+			sides = append(sides, t.Name)
+			selems += t.Elements()
+			sbytes += t.Bytes()
+		}
+	}
+	if len(sides) > 0 {
+		c.add(findings.Info, "quant_side_tensors", fmt.Sprintf("%d quantization side tensors (%d elements, %d bytes: scales, zeros, group indices, quantization state) are shown but not counted as parameters; a count of every stored element, as safetensors totals give, is %d", len(sides), selems, sbytes, stored), capList(sides)...)
+	}
 	if len(bufs) > 0 {
 		c.add(findings.Info, "buffers_stored", fmt.Sprintf("%d buffers (%d elements: causal masks, rotary inv_freq, position_ids) are stored but are not parameters and are not counted; the Hugging Face Hub's count includes them", len(bufs), belems), capList(bufs)...)
 	}
