@@ -24,7 +24,8 @@ func init() {
 }
 
 // tinyConfig renders a config.json as transformers does (sorted keys, two
-// spaces of indent, a final newline).
+// spaces of indent, a final newline); floats are json.Number so they keep
+// Python's spelling (1e-06, 10000.0).
 func tinyConfig(cfg map[string]any) (string, error) {
 	data, err := json.MarshalIndent(cfg, "", "  ")
 	if err != nil {
@@ -38,7 +39,7 @@ func tinyGPT2() (Model, error) {
 	cfg := map[string]any{
 		"activation_function": "gelu_new",
 		"architectures":       []string{"GPT2LMHeadModel"},
-		"layer_norm_epsilon":  1e-05,
+		"layer_norm_epsilon":  json.Number("1e-05"),
 		"model_type":          "gpt2",
 		"n_ctx":               8,
 		"n_embd":              8,
@@ -87,8 +88,8 @@ func tinyLlama(name string, tied bool, lmHeadSameAs string) (Model, error) {
 		"num_attention_heads":     tinyA,
 		"num_hidden_layers":       tinyL,
 		"num_key_value_heads":     tinyG,
-		"rms_norm_eps":            1e-06,
-		"rope_theta":              10000.0,
+		"rms_norm_eps":            json.Number("1e-06"),
+		"rope_theta":              json.Number("10000.0"),
 		"tie_word_embeddings":     tied,
 		"torch_dtype":             "bfloat16",
 		"vocab_size":              tinyV,
