@@ -126,11 +126,12 @@ func readWeightMap(dec *jsontext.Decoder, data []byte, idx *Index, extra *indexE
 			break
 		}
 		tensor := tok.String()
-		vat := dec.InputOffset()
 		val, err := dec.ReadValue()
 		if err != nil {
 			return jsonError(name, "index", err)
 		}
+		// The value's first byte, for errors.
+		vat := dec.InputOffset() - int64(len(val))
 		if val.Kind() != '"' {
 			return errorf(ErrMalformed, name, vat, tensor, "weight_map value is %s, want a shard name string", kindName(val.Kind()))
 		}
@@ -230,12 +231,12 @@ func readIndexMetadata(dec *jsontext.Decoder, idx *Index) error {
 			return errorf(ErrMalformed, name, kat, "", "duplicate key %s in metadata", quoteName(key))
 		}
 		seen[key] = true
-		at := dec.InputOffset()
 		if key == "total_size" {
-			val, err := dec.ReadToken()
+			val, err := dec.ReadValue()
 			if err != nil {
 				return jsonError(name, "index", err)
 			}
+			at := dec.InputOffset() - int64(len(val))
 			switch val.Kind() {
 			case 'n':
 				// null says as much as an absent total_size.
@@ -244,7 +245,7 @@ func readIndexMetadata(dec *jsontext.Decoder, idx *Index) error {
 			default:
 				return errorf(ErrMalformed, name, at, "", "metadata.total_size is %s, want an integer byte count", kindName(val.Kind()))
 			}
-			text := val.String()
+			text := string(val)
 			// The Hugging Face writers (huggingface_hub's
 			// save_torch_state_dict, transformers' save_pretrained) write
 			// total_size as an integer; a float such as 1.5e9 or 123.0 came
