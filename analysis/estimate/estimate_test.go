@@ -400,3 +400,40 @@ func BenchmarkEstimateDeepSeekV3(b *testing.B) {
 		}
 	}
 }
+
+// FuzzEstimate checks that no hyper-parameters or workload make Estimate
+// panic, and that an accepted estimate has a value and a formula in every
+// row.
+func FuzzEstimate(f *testing.F) {
+	f.Add(uint64(96), uint64(12288), uint64(50257), uint64(96), uint64(0), uint64(0), uint64(0), uint64(0), uint64(0), uint64(0), uint64(1), uint64(2048), uint64(0), uint64(1), uint8(0))
+	f.Add(uint64(32), uint64(4096), uint64(32000), uint64(32), uint64(8), uint64(128), uint64(14336), uint64(8), uint64(2), uint64(0), uint64(1), uint64(4096), uint64(10), uint64(8), uint8(7))
+	f.Add(uint64(61), uint64(7168), uint64(129280), uint64(128), uint64(0), uint64(0), uint64(18432), uint64(256), uint64(8), uint64(512), uint64(8), uint64(1), uint64(1<<31), uint64(3), uint8(3))
+	f.Fuzz(func(t *testing.T, l, h, v, a, g, d, ffn, e, k, kvRank, b, s, gen, tp uint64, flags uint8) {
+		m := Model{Layers: l, Hidden: h, Vocab: v, Heads: a, KVHeads: g, HeadDim: d, FFN: ffn,
+			Experts: e, TopK: k, Gated: flags&1 != 0, TiedEmbeddings: flags&2 != 0, SlidingWindow: gen / 2}
+		if flags&4 != 0 && kvRank > 0 {
+			m.MLA = &MLA{QLoRARank: kvRank / 2, KVLoRARank: kvRank, QKNopeHeadDim: d, QKRopeHeadDim: 64, VHeadDim: d + 1}
+		}
+		if flags&8 != 0 {
+			m.ParamCount = l * 1000
+		}
+		w := work(b, s, gen)
+		w.TP, w.SP = tp, flags&16 != 0
+		w.Recompute = []Recompute{RecomputeNone, RecomputeSelective, RecomputeFull, "bogus"}[flags>>6]
+		w.Tokens, w.GPUs, w.PeakTFLOPs, w.Utilization = s, tp, big.NewRat(312, 1), big.NewRat(1, 2)
+		r, err := Estimate(m, w)
+		if err != nil {
+			return
+		}
+		for _, sec := range r.Sections {
+			for _, x := range sec.Rows {
+				if x.Textbook.Value == nil || x.Textbook.Value.Sign() < 0 || x.Textbook.Formula == "" {
+					t.Errorf("%s.%s: textbook %v %q", sec.Key, x.Key, x.Textbook.Value, x.Textbook.Formula)
+				}
+				if x.Model != nil && (x.Model.Value == nil || x.Model.Value.Sign() < 0 || x.Model.Formula == "") {
+					t.Errorf("%s.%s: corrected %v %q", sec.Key, x.Key, x.Model.Value, x.Model.Formula)
+				}
+			}
+		}
+	})
+}

@@ -86,9 +86,15 @@ const (
 	BiasNone = "none"
 )
 
-// maxDim bounds every hyper-parameter so that no product of a few of them
-// can be absurd; 2^32 is far above any real model dimension.
-const maxDim = 1 << 32
+// maxDim bounds every hyper-parameter, and maxWork every workload size,
+// so that the few products computed in uint64 (a·d, b·s, s+n) cannot
+// overflow; everything larger goes through math/big. 2^24 (16.7 million)
+// is far above any real width, depth or vocabulary; 2^31 above any batch
+// or context length.
+const (
+	maxDim  = 1 << 24
+	maxWork = 1 << 31
+)
 
 // ErrModel is wrapped by every error Normalize returns.
 var ErrModel = errors.New("invalid hyper-parameters")

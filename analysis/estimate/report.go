@@ -101,8 +101,8 @@ func (w *Workload) Check() error {
 	if w.TP == 0 {
 		return fmt.Errorf("%w: tensor-parallel size must be positive", ErrWorkload)
 	}
-	if w.Batch > maxDim || w.Seq > maxDim || w.Gen > maxDim || w.TP > maxDim || w.GPUs > maxDim {
-		return fmt.Errorf("%w: batch, lengths, tp and gpus must be at most %d", ErrWorkload, uint64(maxDim))
+	if w.Batch > maxWork || w.Seq > maxWork || w.Gen > maxWork || w.TP > maxWork || w.GPUs > maxWork {
+		return fmt.Errorf("%w: batch, lengths, tp and gpus must be at most %d", ErrWorkload, uint64(maxWork))
 	}
 	if w.KV.Bits == 0 {
 		return fmt.Errorf("%w: the KV cache needs a storage type", ErrWorkload)
