@@ -13,7 +13,7 @@ import (
 // load builds a registered layout in memory: its tensors with the offsets
 // the reference writer gives them, and its config.json parsed by the
 // reader.
-func load(t *testing.T, name string) ([]reader.Tensor, *reader.Config) {
+func load(t testing.TB, name string) ([]reader.Tensor, *reader.Config) {
 	t.Helper()
 	m, err := layouts.Build(name)
 	if err != nil {
@@ -22,7 +22,7 @@ func load(t *testing.T, name string) ([]reader.Tensor, *reader.Config) {
 	return fromLayout(t, m)
 }
 
-func fromLayout(t *testing.T, m layouts.Model) ([]reader.Tensor, *reader.Config) {
+func fromLayout(t testing.TB, m layouts.Model) ([]reader.Tensor, *reader.Config) {
 	t.Helper()
 	var off uint64
 	ts := make([]reader.Tensor, 0, len(m.Tensors))
@@ -653,5 +653,19 @@ func TestNoConfigIsHarmless(t *testing.T) {
 	r := Classify(odd, cfgOf(t, `{"quantization_config": {"quant_method": "gptq", "bits": 64}, "quantization": {"bits": "x"}}`))
 	if len(r.Tensors) != len(odd) {
 		t.Fatalf("got %d tensors, want %d", len(r.Tensors), len(odd))
+	}
+}
+
+// BenchmarkClassify measures classification of the largest layouts: the
+// 2,403 tensors of Llama-3.3-70B w4a16 and DeepSeek-V3's FP8 checkpoint.
+func BenchmarkClassify(b *testing.B) {
+	for _, name := range []string{"quant-llama-3.3-70b-instruct-w4a16", "deepseek-v3"} {
+		b.Run(name, func(b *testing.B) {
+			ts, cfg := load(b, name)
+			b.ReportAllocs()
+			for b.Loop() {
+				Classify(ts, cfg)
+			}
+		})
 	}
 }
