@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -270,5 +272,60 @@ func TestEstimateDeepSeekV3Published(t *testing.T) {
 		if got := v / 1_000_000_000; got != c.billion {
 			t.Errorf("%s: got %d (%dB), want %dB", c.row, v, got, c.billion)
 		}
+	}
+}
+
+func TestEstimateUnknownArchitecture(t *testing.T) {
+	// A valid safetensors file whose one tensor says nothing about layers,
+	// width or vocabulary: the estimate is refused with exit 3, naming the
+	// file and the missing value.
+	dir := t.TempDir()
+	header := `{"foo":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}`
+	var file bytes.Buffer
+	n := uint64(len(header))
+	for i := 0; i < 8; i++ {
+		file.WriteByte(byte(n >> (8 * i)))
+	}
+	file.WriteString(header)
+	file.Write(make([]byte, 8))
+	path := filepath.Join(dir, "model.safetensors")
+	if err := os.WriteFile(path, file.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), []string{"estimate", path}, &stdout, &stderr)
+	if code != exitBadInput {
+		t.Errorf("exit: got %d, want %d", code, exitBadInput)
+	}
+	if got := stderr.String(); !strings.Contains(got, path) || !strings.Contains(got, "architecture not known") {
+		t.Errorf("stderr %q does not name the file and the unknown architecture", got)
+	}
+	if stdout.Len() != 0 {
+		t.Errorf("stdout: got %q, want nothing", stdout.String())
+	}
+}
+
+func TestEstimateTwoPaths(t *testing.T) {
+	// One readable fixture and one missing path: the JSON document holds
+	// the estimate and the error, and the exit code is 3.
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), []string{"estimate", "--format", "json", estModels + "gpt2", estModels + "no-such-model"}, &stdout, &stderr)
+	if code != exitBadInput {
+		t.Errorf("exit: got %d, want %d", code, exitBadInput)
+	}
+	var doc struct {
+		Estimates []struct {
+			Source string `json:"source"`
+		} `json:"estimates"`
+		Errors []pathError `json:"errors"`
+	}
+	if err := json.Unmarshal(stdout.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if len(doc.Estimates) != 1 || doc.Estimates[0].Source != estModels+"gpt2" {
+		t.Errorf("estimates: got %+v, want one for gpt2", doc.Estimates)
+	}
+	if len(doc.Errors) != 1 || doc.Errors[0].Path != estModels+"no-such-model" {
+		t.Errorf("errors: got %+v, want one for no-such-model", doc.Errors)
 	}
 }
