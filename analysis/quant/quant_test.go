@@ -669,3 +669,103 @@ func BenchmarkClassify(b *testing.B) {
 		})
 	}
 }
+
+// TestFindings checks the findings that explain a count or flag a
+// contradiction, each on a minimal layout.
+func TestFindings(t *testing.T) {
+	gptq := func(module string, in, out uint64) []spec {
+		return []spec{
+			{module + ".qweight", reader.I32, []uint64{in / 8, out}},
+			{module + ".scales", reader.F16, []uint64{in / 128, out}},
+			{module + ".g_idx", reader.I32, []uint64{in}},
+			{module + ".bias", reader.F16, []uint64{out}},
+		}
+	}
+	var qwen []spec
+	qwen = append(qwen, gptq("model.layers.0.self_attn.q_proj", 1024, 1024)...)
+	qwen = append(qwen, gptq("model.layers.0.self_attn.o_proj", 1024, 1024)...)
+	tests := []struct {
+		name  string
+		cfg   string
+		specs []spec
+		code  string
+		level findings.Level
+		kinds map[string]Kind
+	}{
+		{
+			// Qwen2 has biases on q, k and v only (Qwen2Config,
+			// attention q/k/v bias=True, o_proj bias=False): the q bias is
+			// a parameter, the o bias AutoGPTQ's zero filler.
+			name:  "qwen2 gptq biases",
+			cfg:   `{"model_type": "qwen2", "quantization_config": {"quant_method": "gptq", "bits": 4, "group_size": 128}}`,
+			specs: qwen,
+			code:  "quant_linear_bias", level: findings.Info,
+			kinds: map[string]Kind{"model.layers.0.self_attn.q_proj.bias": Parameter, "model.layers.0.self_attn.o_proj.bias": Side},
+		},
+		{
+			name:  "gptq bias of an unknown architecture",
+			cfg:   `{"model_type": "something_new", "quantization_config": {"quant_method": "gptq", "bits": 4}}`,
+			specs: gptq("model.layers.0.self_attn.q_proj", 1024, 1024),
+			code:  "quant_linear_bias_unknown", level: findings.Info,
+			kinds: map[string]Kind{"model.layers.0.self_attn.q_proj.bias": Parameter},
+		},
+		{
+			// bits 8 in config, but 128 rows × 32 / 1024 g_idx = 4.
+			name:  "bits disagree with shapes",
+			cfg:   `{"quantization_config": {"quant_method": "gptq", "bits": 8}}`,
+			specs: gptq("l", 1024, 1024)[:3],
+			code:  "bits_mismatch", level: findings.Warning,
+		},
+		{
+			name: "packed although ignored",
+			cfg: `{"quantization_config": {"quant_method": "compressed-tensors", "format": "pack-quantized", "ignore": ["re:.*lm_head$"],
+				"config_groups": {"g": {"targets": ["Linear"], "weights": {"num_bits": 4}}}}}`,
+			specs: []spec{{"lm_head.weight_packed", reader.I32, []uint64{1000, 512}}, {"lm_head.weight_scale", reader.F16, []uint64{1000, 32}}},
+			code:  "quantized_but_excluded", level: findings.Warning,
+		},
+		{
+			name:  "config declares a scheme the tensors do not use",
+			cfg:   `{"quantization_config": {"quant_method": "awq", "bits": 4}}`,
+			specs: []spec{{"l.weight", reader.F16, []uint64{8, 8}}},
+			code:  "quantization_config_unused", level: findings.Warning,
+		},
+		{
+			name: "unsupported target syntax",
+			cfg: `{"quantization_config": {"quant_method": "compressed-tensors", "format": "pack-quantized",
+				"config_groups": {"g": {"targets": ["re:.*(?<=mlp)\\.up$"], "weights": {"num_bits": 4}}}}}`,
+			specs: []spec{{"m.mlp.up.weight_packed", reader.I32, []uint64{8, 1}}},
+			code:  "unsupported_target_pattern", level: findings.Warning,
+		},
+		{
+			name:  "tied but shapes differ",
+			cfg:   `{"model_type": "llama", "tie_word_embeddings": true}`,
+			specs: []spec{{"model.embed_tokens.weight", reader.BF16, []uint64{16, 8}}, {"lm_head.weight", reader.BF16, []uint64{17, 8}}},
+			code:  "tied_shape_mismatch", level: findings.Problem,
+		},
+		{
+			// GPT2Config leaves tie_word_embeddings to PretrainedConfig's
+			// default, true: a stored lm_head is a duplicate of wte.
+			name:  "tied by the family default",
+			cfg:   `{"model_type": "gpt2"}`,
+			specs: []spec{{"wte.weight", reader.F32, []uint64{16, 8}}, {"lm_head.weight", reader.F32, []uint64{16, 8}}},
+			code:  "tied_duplicate", level: findings.Warning,
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := Classify(tensors(tc.specs...), cfgOf(t, tc.cfg))
+			f := hasFinding(r, tc.code)
+			if f == nil {
+				t.Fatalf("findings: got %v, want %q", r.Findings, tc.code)
+			}
+			if f.Level != tc.level || len(f.Evidence) == 0 {
+				t.Errorf("%s: got level %s evidence %v, want %s with evidence", tc.code, f.Level, f.Evidence, tc.level)
+			}
+			for name, k := range tc.kinds {
+				if x := find(r, name); x == nil || x.Kind != k {
+					t.Errorf("%s: got %v, want %s", name, x, k)
+				}
+			}
+		})
+	}
+}
