@@ -628,7 +628,7 @@ func tensorDiff(roles []TensorRole, a *Architecture, h, v uint64) ([]LayerDiff, 
 	var groups []LayerGroup
 	patterns := map[int]map[string]bool{}
 	for _, k := range keys {
-		ld := diffLayer(byLayer[k], h)
+		ld := diffLayer(byLayer[k], h, a)
 		ld.Stack, ld.Layer = k.stack, k.layer
 		ld.Textbook = 12*h*h + 13*h
 		sig, pats := layerSignature(byLayer[k], k.layer, k.stack)
@@ -679,7 +679,10 @@ func tensorDiff(roles []TensorRole, a *Architecture, h, v uint64) ([]LayerDiff, 
 	}
 	emb.Status = slotStatus(emb, roleShapes(outside, RoleTokenEmbedding))
 	out = append(out, emb)
-	out = append(out, extraRows(rest)...)
+	ex := extraRows(rest)
+	rank := map[string]int{StatusExtra: 0, StatusDuplicate: 1, StatusBuffer: 2, StatusSide: 3}
+	sort.SliceStable(ex, func(i, j int) bool { return rank[ex[i].Status] < rank[ex[j].Status] })
+	out = append(out, ex...)
 	for _, s := range extraOrder {
 		var d TensorDiff
 		d.Status = StatusExtra
@@ -835,18 +838,34 @@ func extraNote(r Role) string {
 }
 
 // diffLayer matches one layer's tensors with the textbook's.
-func diffLayer(rs []TensorRole, h uint64) LayerDiff {
+func diffLayer(rs []TensorRole, h uint64, a *Architecture) LayerDiff {
 	var ld LayerDiff
 	norms := map[string]int{}
-	for _, r := range rs {
-		if r.Role == RoleNorm && r.Param != "bias" {
+	// The layer's own norms fill LN1 and LN2 in stored order; the MTP
+	// layer's enorm and hnorm (which normalise its inputs) come after.
+	for _, late := range []bool{false, true} {
+		for _, r := range rs {
+			if r.Role != RoleNorm || r.Param == "bias" {
+				continue
+			}
 			stem := parseName(r.Name).stem
+			last := stem[strings.LastIndex(stem, ".")+1:]
+			if (last == "enorm" || last == "hnorm") != late {
+				continue
+			}
 			if _, ok := norms[stem]; !ok {
 				norms[stem] = len(norms)
 			}
 		}
+	}
+	experts := false
+	for _, r := range rs {
 		if counted(r) {
 			ld.Params += r.LogicalParams
+		}
+		switch r.Role {
+		case RoleExpertUp, RoleExpertGate, RoleExpertDown, RoleExpertGateUp:
+			experts = true
 		}
 	}
 	slots := textbookLayer(h)
@@ -914,14 +933,20 @@ func diffLayer(rs []TensorRole, h uint64) LayerDiff {
 	}
 	for i := range rows {
 		rows[i].Status = slotStatus(rows[i], shapes[i])
-		rows[i].Note = slotNote(rows[i], shapes[i])
+		rows[i].Note = slotNote(rows[i], shapes[i], a)
+		if rows[i].Status == StatusMissing && experts && (rows[i].Textbook == "W_1" || rows[i].Textbook == "W_2") {
+			rows[i].Note = "replaced by routed experts"
+		}
 	}
-	ld.Rows = append(rows, extraRows(extras)...)
+	ex := extraRows(extras)
+	rank := map[string]int{StatusExtra: 0, StatusDuplicate: 1, StatusBuffer: 2, StatusSide: 3}
+	sort.SliceStable(ex, func(i, j int) bool { return rank[ex[i].Status] < rank[ex[j].Status] })
+	ld.Rows = append(rows, ex...)
 	return ld
 }
 
 // slotNote explains a different or missing textbook tensor.
-func slotNote(d TensorDiff, shapes [][]uint64) string {
+func slotNote(d TensorDiff, shapes [][]uint64, a *Architecture) string {
 	switch d.Status {
 	case StatusMissing:
 		if strings.HasPrefix(d.Textbook, "b_") || strings.Contains(d.Textbook, "β") {
@@ -938,9 +963,26 @@ func slotNote(d TensorDiff, shapes [][]uint64) string {
 		case RoleMLPGateUp:
 			return "fused gate and up in one tensor"
 		}
-		if len(shapes) == 1 {
-			return fmt.Sprintf("%s instead of %s", shapeString(shapes[0]), shapeString(d.ExpectedShape))
+		if len(shapes) != 1 {
+			break
 		}
+		s := fmt.Sprintf("%s instead of %s", shapeString(shapes[0]), shapeString(d.ExpectedShape))
+		G, A, dd := a.KVHeads.Value, a.Heads.Value, a.HeadDim.Value
+		switch d.Role {
+		case RoleAttnK, RoleAttnV:
+			if a.KVHeads.Known && a.HeadDim.Known && d.Params > 0 && !strings.HasPrefix(d.Textbook, "b_") {
+				s += fmt.Sprintf(": %d key/value heads × %d", G, dd)
+			}
+		case RoleAttnQ, RoleAttnO:
+			if a.Heads.Known && a.HeadDim.Known && !strings.HasPrefix(d.Textbook, "b_") {
+				s += fmt.Sprintf(": %d heads × %d", A, dd)
+			}
+		case RoleMLPUp, RoleMLPDown:
+			if a.FFN.Known {
+				s += fmt.Sprintf(": MLP width f = %d", a.FFN.Value)
+			}
+		}
+		return s
 	case StatusMatch:
 		if len(d.Tensors) == 1 && !equalShape(d.Tensors[0].Shape, shapes[0]) {
 			return "stored transposed as [in, out] (Conv1D)"
@@ -964,7 +1006,7 @@ func layerSignature(rs []TensorRole, layer int, stack string) (string, map[strin
 	var lines []string
 	for _, r := range rs {
 		p := expertPattern(layerPattern(r.Name, layer))
-		line := p + " " + shapeString(r.LogicalShape) + " " + string(r.DType)
+		line := p + " " + shapeString(r.Shape) + " " + string(r.DType)
 		if !pats[line] {
 			pats[line] = true
 			lines = append(lines, line)

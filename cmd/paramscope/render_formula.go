@@ -1,0 +1,408 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/dustin/go-humanize"
+
+	"github.com/paramscope/paramscope/analysis"
+)
+
+// renderFormula writes r in the chosen format.
+func renderFormula(w io.Writer, f format, r *formulaReport) error {
+	switch f {
+	case formatJSON:
+		enc := json.NewEncoder(w)
+		enc.SetEscapeHTML(false)
+		enc.SetIndent("", "  ")
+		return enc.Encode(r)
+	case formatMarkdown:
+		return renderFormulaMarkdown(w, r)
+	}
+	return renderFormulaText(w, r)
+}
+
+// fmlComma writes an unsigned count with thousands separators.
+func fmlComma(v uint64) string {
+	if v > 1<<63-1 {
+		return strconv.FormatUint(v, 10)
+	}
+	return humanize.Comma(int64(v))
+}
+
+// fmlSigned writes a difference with its sign ("+787,968", "0").
+func fmlSigned(v int64) string {
+	if v > 0 {
+		return "+" + humanize.Comma(v)
+	}
+	return humanize.Comma(v)
+}
+
+// fmlPercent writes a relative difference.
+func fmlPercent(r float64) string {
+	return fmt.Sprintf("%+.2f%%", 100*r)
+}
+
+func fmlShape(s []uint64) string {
+	parts := make([]string, len(s))
+	for i, d := range s {
+		parts[i] = strconv.FormatUint(d, 10)
+	}
+	return "[" + strings.Join(parts, ", ") + "]"
+}
+
+// fmlTensor writes a tensor reference: its name, and the count of experts
+// folded into it.
+func fmlTensor(t analysis.TensorRef) string {
+	if t.Count > 1 {
+		return fmt.Sprintf("%s ×%d", t.Name, t.Count)
+	}
+	return t.Name
+}
+
+// fmlRanges writes sorted layer indices as "0–2, 5".
+func fmlRanges(xs []int) string {
+	var parts []string
+	for i := 0; i < len(xs); {
+		j := i
+		for j+1 < len(xs) && xs[j+1] == xs[j]+1 {
+			j++
+		}
+		if j == i {
+			parts = append(parts, strconv.Itoa(xs[i]))
+		} else {
+			parts = append(parts, fmt.Sprintf("%d–%d", xs[i], xs[j]))
+		}
+		i = j + 1
+	}
+	return strings.Join(parts, ", ")
+}
+
+// fmlTable lays out cells in columns two spaces apart, indented by two
+// spaces; right-aligned columns hold numbers. Widths count runes.
+type fmlTable struct {
+	right []bool
+	rows  [][]string
+}
+
+func (t *fmlTable) add(cells ...string) { t.rows = append(t.rows, cells) }
+
+func (t *fmlTable) write(w *bufio.Writer) {
+	var width []int
+	for _, r := range t.rows {
+		for i, c := range r {
+			if i >= len(width) {
+				width = append(width, 0)
+			}
+			width[i] = max(width[i], utf8.RuneCountInString(c))
+		}
+	}
+	for _, r := range t.rows {
+		last := len(r) - 1
+		for last > 0 && r[last] == "" {
+			last--
+		}
+		w.WriteString("  ")
+		for i, c := range r[:last+1] {
+			if i > 0 {
+				w.WriteString("  ")
+			}
+			pad := width[i] - utf8.RuneCountInString(c)
+			right := i < len(t.right) && t.right[i]
+			if right {
+				w.WriteString(strings.Repeat(" ", pad))
+			}
+			w.WriteString(c)
+			if !right && i < last {
+				w.WriteString(strings.Repeat(" ", pad))
+			}
+		}
+		w.WriteString("\n")
+	}
+}
+
+// renderFormulaText writes r for people.
+func renderFormulaText(w io.Writer, r *formulaReport) error {
+	bw := bufio.NewWriter(w)
+	for i, c := range r.Checkpoints {
+		if i > 0 {
+			bw.WriteString("\n")
+		}
+		textFormula(bw, c, r.AllLayers)
+	}
+	return bw.Flush()
+}
+
+func textFormula(w *bufio.Writer, c *formulaEntry, allLayers bool) {
+	f, a := c.Formula, c.Architecture
+	fmt.Fprintf(w, "%s: %s, family %s", escapeLine(c.Path), escapeLine(c.Chosen), escapeLine(c.Family))
+	if c.Stub {
+		w.WriteString(" (header-only stub)")
+	}
+	w.WriteString("\n")
+	fmt.Fprintf(w, "  l = %s, h = %s, V = %s", fmlComma(f.L), fmlComma(f.H), fmlComma(f.V))
+	if a.EncoderLayers.Value > 0 {
+		fmt.Fprintf(w, " (l counts %d encoder and %d decoder layers)", a.EncoderLayers.Value, a.Layers.Value)
+	}
+	w.WriteString("\n\n")
+
+	t := &fmlTable{right: []bool{false, true, false}}
+	t.add("textbook 12lh² + 13lh + Vh", fmlComma(f.Textbook))
+	t.add("approximation 12lh²", fmlComma(f.Approx))
+	t.add("actual parameters", fmlComma(f.Actual))
+	t.add("difference", fmlSigned(f.Diff), fmlPercent(f.RelDiff))
+	t.write(w)
+
+	w.WriteString("\nTerms\n")
+	t = &fmlTable{right: []bool{false, false, true, true, true, false}}
+	t.add("term", "textbook formula", "textbook", "checkpoint", "difference", "cause")
+	for _, x := range f.Terms {
+		tb, diff := fmlComma(x.Textbook), fmlSigned(x.Diff)
+		if x.Formula == "" {
+			tb = "-"
+		}
+		ck := fmlComma(x.Checkpoint)
+		if !x.Counted {
+			diff = "not counted"
+		}
+		t.add(x.Name, x.Formula, tb, ck, diff, escapeLine(x.Cause))
+	}
+	t.write(w)
+
+	for _, l := range f.Layers {
+		g := f.Groups[l.Group]
+		switch {
+		case allLayers:
+			fmt.Fprintf(w, "\nLayer %d (%s)", l.Layer, l.Stack)
+			if g.Representative {
+				w.WriteString(", representative kind")
+			}
+			fmt.Fprintf(w, ": %s parameters, textbook 12h² + 13h = %s\n", fmlComma(l.Params), fmlComma(l.Textbook))
+		case g.Representative:
+			fmt.Fprintf(w, "\nPer-tensor diff, representative layer %d (%s layers %s): %s parameters, textbook 12h² + 13h = %s\n",
+				l.Layer, g.Stack, fmlRanges(g.Layers), fmlComma(l.Params), fmlComma(l.Textbook))
+		default:
+			fmt.Fprintf(w, "\nLayers that differ: %s layers %s, shown by layer %d: %s parameters per layer; %s\n",
+				g.Stack, fmlRanges(g.Layers), l.Layer, fmlComma(g.Params), escapeLine(g.Summary))
+		}
+		textDiffRows(w, l.Rows)
+	}
+	w.WriteString("\nOutside layers\n")
+	textDiffRows(w, f.Outside)
+
+	w.WriteString("\nAssumptions of the textbook formula\n")
+	t = &fmlTable{}
+	for _, x := range f.Assumptions {
+		mark := "broken"
+		if x.Holds {
+			mark = "holds"
+		}
+		t.add(mark, x.Text, escapeLine(x.Evidence))
+	}
+	t.write(w)
+
+	cf := f.Corrected
+	w.WriteString("\nCorrected formula for this checkpoint\n")
+	fmt.Fprintf(w, "  %s\n", cf.Symbolic)
+	fmt.Fprintf(w, "  = %s\n", cf.Numeric)
+	fmt.Fprintf(w, "  = %s (actual %s, residual %s)\n", fmlComma(cf.Total), fmlComma(f.Actual), fmlSigned(cf.Residual))
+	t = &fmlTable{right: []bool{false, true, false}}
+	for _, s := range cf.Symbols {
+		t.add(s.Symbol, fmlComma(s.Value), s.Meaning)
+	}
+	w.WriteString("  where\n")
+	t.write(w)
+	if len(cf.OtherTensors) > 0 {
+		fmt.Fprintf(w, "  n(other) is measured: %s\n", escapeLine(strings.Join(cf.OtherTensors, ", ")))
+	}
+	if len(cf.ResidualTensors) > 0 {
+		w.WriteString("  not explained by the formula:\n")
+		for _, s := range cf.ResidualTensors {
+			fmt.Fprintf(w, "    %s\n", escapeLine(s))
+		}
+	}
+
+	if len(c.Findings) > 0 {
+		w.WriteString("\nFindings\n")
+		for _, x := range c.Findings {
+			fmt.Fprintf(w, "  %s %s: %s\n", x.Level, x.Code, escapeLine(x.Message))
+		}
+	}
+}
+
+// textDiffRows writes per-tensor diff rows; a row holding several tensors
+// continues on the next lines.
+func textDiffRows(w *bufio.Writer, rows []analysis.TensorDiff) {
+	t := &fmlTable{right: []bool{false, false, true, false, false, true, false, false}}
+	t.add("textbook", "expected", "params", "checkpoint", "shape", "params", "status", "note")
+	for _, d := range rows {
+		exp, ep := "", ""
+		if d.Textbook != "" {
+			exp, ep = fmlShape(d.ExpectedShape), fmlComma(d.ExpectedParams)
+		}
+		if len(d.Tensors) == 0 {
+			t.add(d.Textbook, exp, ep, "-", "", "", d.Status, escapeLine(d.Note))
+			continue
+		}
+		for i, x := range d.Tensors {
+			if i == 0 {
+				t.add(d.Textbook, exp, ep, escapeLine(fmlTensor(x)), fmlShape(x.Shape), fmlComma(x.Params), d.Status, escapeLine(d.Note))
+			} else {
+				t.add("", "", "", escapeLine(fmlTensor(x)), fmlShape(x.Shape), fmlComma(x.Params), "", "")
+			}
+		}
+	}
+	t.write(w)
+}
+
+// fmlMD makes an untrusted string safe in a Markdown table cell: escaped
+// for the terminal, the cell separator escaped, and inside a code span
+// fenced by more backticks than it holds (CommonMark §6.1).
+func fmlMD(s string) string {
+	if s == "" {
+		return ""
+	}
+	s = strings.ReplaceAll(escapeLine(s), "|", `\|`)
+	longest, run := 0, 0
+	for i := 0; i < len(s); i++ {
+		if s[i] == '`' {
+			run++
+			longest = max(longest, run)
+		} else {
+			run = 0
+		}
+	}
+	fence := strings.Repeat("`", longest+1)
+	if strings.HasPrefix(s, "`") || strings.HasSuffix(s, "`") {
+		s = " " + s + " "
+	}
+	return fence + s + fence
+}
+
+// fmlMDText makes untrusted prose safe in a Markdown table cell.
+func fmlMDText(s string) string {
+	s = escapeLine(s)
+	r := strings.NewReplacer("|", `\|`, "<", "&lt;", ">", "&gt;", "*", `\*`, "_", `\_`, "`", "\\`", "[", `\[`)
+	return r.Replace(s)
+}
+
+func renderFormulaMarkdown(w io.Writer, r *formulaReport) error {
+	bw := bufio.NewWriter(w)
+	for i, c := range r.Checkpoints {
+		if i > 0 {
+			bw.WriteString("\n")
+		}
+		mdFormula(bw, c, r.AllLayers)
+	}
+	for _, e := range r.Errors {
+		fmt.Fprintf(bw, "\n**unreadable:** %s: %s\n", fmlMD(e.Path), fmlMDText(e.Error))
+	}
+	return bw.Flush()
+}
+
+func mdFormula(w *bufio.Writer, c *formulaEntry, allLayers bool) {
+	f, a := c.Formula, c.Architecture
+	fmt.Fprintf(w, "## %s\n\n", fmlMD(c.Path))
+	fmt.Fprintf(w, "%s, family %s", fmlMDText(c.Chosen), fmlMDText(c.Family))
+	if c.Stub {
+		w.WriteString(" (header-only stub)")
+	}
+	fmt.Fprintf(w, "; l = %s, h = %s, V = %s", fmlComma(f.L), fmlComma(f.H), fmlComma(f.V))
+	if a.EncoderLayers.Value > 0 {
+		fmt.Fprintf(w, " (l counts %d encoder and %d decoder layers)", a.EncoderLayers.Value, a.Layers.Value)
+	}
+	w.WriteString(".\n\n")
+	w.WriteString("| quantity | parameters |\n|---|---:|\n")
+	fmt.Fprintf(w, "| textbook 12lh² + 13lh + Vh | %s |\n", fmlComma(f.Textbook))
+	fmt.Fprintf(w, "| approximation 12lh² | %s |\n", fmlComma(f.Approx))
+	fmt.Fprintf(w, "| actual parameters | %s |\n", fmlComma(f.Actual))
+	fmt.Fprintf(w, "| difference | %s (%s) |\n", fmlSigned(f.Diff), fmlPercent(f.RelDiff))
+
+	w.WriteString("\n### Terms\n\n| term | textbook formula | textbook | checkpoint | difference | cause |\n|---|---|---:|---:|---:|---|\n")
+	for _, x := range f.Terms {
+		tb, diff := fmlComma(x.Textbook), fmlSigned(x.Diff)
+		if x.Formula == "" {
+			tb = "-"
+		}
+		if !x.Counted {
+			diff = "not counted"
+		}
+		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s |\n", x.Name, x.Formula, tb, fmlComma(x.Checkpoint), diff, fmlMDText(x.Cause))
+	}
+	for _, l := range f.Layers {
+		g := f.Groups[l.Group]
+		switch {
+		case allLayers:
+			fmt.Fprintf(w, "\n### Layer %d (%s)\n\n%s parameters, textbook 12h² + 13h = %s.\n\n", l.Layer, l.Stack, fmlComma(l.Params), fmlComma(l.Textbook))
+		case g.Representative:
+			fmt.Fprintf(w, "\n### Per-tensor diff, representative layer %d\n\n%s layers %s: %s parameters each, textbook 12h² + 13h = %s.\n\n",
+				l.Layer, g.Stack, fmlRanges(g.Layers), fmlComma(l.Params), fmlComma(l.Textbook))
+		default:
+			fmt.Fprintf(w, "\n### Layers that differ: %s layers %s\n\nShown by layer %d: %s parameters per layer; %s.\n\n",
+				g.Stack, fmlRanges(g.Layers), l.Layer, fmlComma(g.Params), fmlMDText(g.Summary))
+		}
+		mdDiffRows(w, l.Rows)
+	}
+	w.WriteString("\n### Outside layers\n\n")
+	mdDiffRows(w, f.Outside)
+
+	w.WriteString("\n### Assumptions of the textbook formula\n\n| assumption | holds | evidence |\n|---|---|---|\n")
+	for _, x := range f.Assumptions {
+		mark := "broken"
+		if x.Holds {
+			mark = "holds"
+		}
+		fmt.Fprintf(w, "| %s | %s | %s |\n", x.Text, mark, fmlMDText(x.Evidence))
+	}
+
+	cf := f.Corrected
+	w.WriteString("\n### Corrected formula for this checkpoint\n\n")
+	fmt.Fprintf(w, "```\n%s\n= %s\n= %s (actual %s, residual %s)\n```\n\n", cf.Symbolic, cf.Numeric, fmlComma(cf.Total), fmlComma(f.Actual), fmlSigned(cf.Residual))
+	w.WriteString("| symbol | value | meaning |\n|---|---:|---|\n")
+	for _, s := range cf.Symbols {
+		fmt.Fprintf(w, "| %s | %s | %s |\n", fmlMDText(s.Symbol), fmlComma(s.Value), s.Meaning)
+	}
+	if len(cf.OtherTensors) > 0 {
+		fmt.Fprintf(w, "\nn(other) is measured: %s.\n", fmlMDText(strings.Join(cf.OtherTensors, ", ")))
+	}
+	if len(cf.ResidualTensors) > 0 {
+		w.WriteString("\nNot explained by the formula:\n\n")
+		for _, s := range cf.ResidualTensors {
+			fmt.Fprintf(w, "- %s\n", fmlMDText(s))
+		}
+	}
+	if len(c.Findings) > 0 {
+		w.WriteString("\n### Findings\n\n| level | code | message |\n|---|---|---|\n")
+		for _, x := range c.Findings {
+			fmt.Fprintf(w, "| %s | %s | %s |\n", x.Level, x.Code, fmlMDText(x.Message))
+		}
+	}
+}
+
+func mdDiffRows(w *bufio.Writer, rows []analysis.TensorDiff) {
+	w.WriteString("| textbook | expected | params | checkpoint | shape | params | status | note |\n|---|---|---:|---|---|---:|---|---|\n")
+	for _, d := range rows {
+		exp, ep := "", ""
+		if d.Textbook != "" {
+			exp, ep = fmlShape(d.ExpectedShape), fmlComma(d.ExpectedParams)
+		}
+		if len(d.Tensors) == 0 {
+			fmt.Fprintf(w, "| %s | %s | %s | - | | | %s | %s |\n", d.Textbook, exp, ep, d.Status, fmlMDText(d.Note))
+			continue
+		}
+		var names, shapes, params []string
+		for _, x := range d.Tensors {
+			names = append(names, fmlMD(fmlTensor(x)))
+			shapes = append(shapes, fmlShape(x.Shape))
+			params = append(params, fmlComma(x.Params))
+		}
+		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s | %s | %s |\n", d.Textbook, exp, ep,
+			strings.Join(names, "<br>"), strings.Join(shapes, "<br>"), strings.Join(params, "<br>"), d.Status, fmlMDText(d.Note))
+	}
+}
