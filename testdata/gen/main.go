@@ -63,17 +63,25 @@ func writeOne(out, name string) (err error) {
 	if m.Name != name {
 		return fmt.Errorf("builder returned model %q", m.Name)
 	}
-	// Build into a fresh folder and swap it in, so a model that changed
-	// from one file to shards leaves no stale file behind.
-	dir := filepath.Join(out, name)
-	tmp := dir + ".tmp"
-	if err := os.RemoveAll(tmp); err != nil {
+	// Build into a fresh folder of its own and swap it in, so a model that
+	// changed from one file to shards leaves no stale file behind, and two
+	// generators running at once do not write into each other's folder.
+	if err := os.MkdirAll(out, 0o755); err != nil {
 		return err
 	}
+	tmp, err := os.MkdirTemp(out, "."+name+".tmp-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp) // a no-op once renamed
 	if err := layouts.WriteModel(tmp, m); err != nil {
-		os.RemoveAll(tmp)
 		return err
 	}
+	// MkdirTemp creates 0700; fixtures are committed with 0755 folders.
+	if err := os.Chmod(tmp, 0o755); err != nil {
+		return err
+	}
+	dir := filepath.Join(out, name)
 	if err := os.RemoveAll(dir); err != nil {
 		return err
 	}

@@ -93,6 +93,9 @@ func HeaderOrder(ts []Tensor) []Tensor {
 // reproducible).
 func EncodeHeader(ts []Tensor, md map[string]string) (header []byte, dataLen uint64, err error) {
 	var b bytes.Buffer
+	// About 100 bytes per tensor entry; growing once saves the copies of a
+	// 10 MB header (DeepSeek-V3 lists 91,991 tensors).
+	b.Grow(64 + 100*len(ts))
 	b.WriteByte('{')
 	first := true
 	sep := func() {
