@@ -68,10 +68,12 @@ func TestFamilyLayoutsCounts(t *testing.T) {
 		// total_size 13,476,839,424 bytes = 2 × 6,738,415,616 (F16) + 4 ×
 		// 2,048 (32 F32 inv_freq buffers of 64).
 		{"llama-2-7b-with-buffers", 6_738_415_616 + 32*64, 6_738_415_616, 32*10 + 3, 2},
-		// FORMULAS.md: Llama-2-13B 13,015,864,320; 3 shards on the Hub.
-		{"llama-2-13b", 13_015_864_320, 13_015_864_320, 40*9 + 3, 3},
-		// FORMULAS.md: Llama-2-70B (GQA, 8 KV heads) 68,976,648,192; 15 shards.
-		{"llama-2-70b", 68_976_648_192, 68_976_648_192, 80*9 + 3, 15},
+		// FORMULAS.md: Llama-2-13B 13,015,864,320 parameters, plus 40 F32
+		// inv_freq buffers of 64 as in the other Llama 2 exports; 3 shards.
+		{"llama-2-13b", 13_015_864_320 + 40*64, 13_015_864_320, 40*10 + 3, 3},
+		// FORMULAS.md: Llama-2-70B (GQA, 8 KV heads) 68,976,648,192, plus 80
+		// inv_freq buffers (see TestFamilyLayoutsTotalSize); 15 shards.
+		{"llama-2-70b", 68_976_648_192 + 80*64, 68_976_648_192, 80*10 + 3, 15},
 		// FORMULAS.md: Llama-3-8B 8,030,261,248; 4 shards.
 		{"llama-3-8b", 8_030_261_248, 8_030_261_248, 32*9 + 3, 4},
 		// FORMULAS.md: Mistral-7B-v0.1 7,241,732,096; 2 shards.
@@ -248,6 +250,11 @@ func TestFamilyLayoutsShards(t *testing.T) {
 		// embed_tokens in model-00001-of-00002, lm_head in model-00002-of-00002.
 		{"llama-2-7b", "model.embed_tokens.weight", 0},
 		{"llama-2-7b", "lm_head.weight", 1},
+		// meta-llama/Llama-2-70b-hf's index: embed_tokens and layer 0 in
+		// model-00001-of-00015, lm_head in model-00015-of-00015.
+		{"llama-2-70b", "model.embed_tokens.weight", 0},
+		{"llama-2-70b", "model.layers.0.mlp.down_proj.weight", 0},
+		{"llama-2-70b", "lm_head.weight", 14},
 		// The Llama 3 8B index: layers 0-8 in model-00001-of-00004; layer 20's
 		// attention and gate_proj in 00002 but its up_proj, down_proj and
 		// norms in 00003; layer 31's gate_proj in 00003, down_proj in 00004.
@@ -330,6 +337,37 @@ func TestFamilyLayoutsFileSizes(t *testing.T) {
 				if got := uint64(len(h)) + dataLen; got != tt.sizes[i] {
 					t.Errorf("file %d of %d: got %d bytes, want %d", i+1, len(tt.sizes), got, tt.sizes[i])
 				}
+			}
+		})
+	}
+}
+
+// TestFamilyLayoutsTotalSize checks the data bytes of each layout against
+// metadata.total_size of the published model.safetensors.index.json, which
+// counts every stored tensor, buffers included.
+func TestFamilyLayoutsTotalSize(t *testing.T) {
+	tests := []struct {
+		model string
+		total uint64
+	}{
+		// meta-llama/Llama-2-7b-hf: 2 × 6,738,415,616 F16 + 4 × 2,048 F32.
+		{"llama-2-7b-with-buffers", 13_476_839_424},
+		// meta-llama/Llama-2-70b-hf: 2 × 68,976,648,192 F16 + 4 × 5,120 F32.
+		{"llama-2-70b", 137_953_316_864},
+	}
+	for _, tt := range tests {
+		t.Run(tt.model, func(t *testing.T) {
+			m := famBuild(t, tt.model)
+			var got uint64
+			for _, tn := range m.Tensors {
+				n, err := layouts.TensorBytes(tn)
+				if err != nil {
+					t.Fatal(err)
+				}
+				got += n
+			}
+			if got != tt.total {
+				t.Errorf("data bytes: got %d, want %d", got, tt.total)
 			}
 		})
 	}

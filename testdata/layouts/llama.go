@@ -39,11 +39,17 @@ func init() {
 			export: famExport{maxShard: 10 * famGB, shards: 2, invFreq: "F32"},
 		})
 	})
+	// The 13B and 70B files came out of the same converter, with the same
+	// F32 inv_freq buffers (the 70B index's total_size counts them).
 	famRegister("llama-2-13b", func() (Model, error) {
-		return famDecoderModel("llama-2-13b", famDecoder{export: famExport{maxShard: 10 * famGB, shards: 3}})
+		return famDecoderModel("llama-2-13b", famDecoder{
+			export: famExport{maxShard: 10 * famGB, shards: 3, invFreq: "F32"},
+		})
 	})
 	famRegister("llama-2-70b", func() (Model, error) {
-		return famDecoderModel("llama-2-70b", famDecoder{export: famExport{maxShard: 10 * famGB, shards: 15}})
+		return famDecoderModel("llama-2-70b", famDecoder{
+			export: famExport{maxShard: 10 * famGB, shards: 15, invFreq: "F32"},
+		})
 	})
 	// Meta-Llama-3-8B was saved with transformers' later default
 	// max_shard_size "5GB": 4 shards.
