@@ -328,7 +328,10 @@ func activationSection(m *Model, w *Workload) Section {
 		layer = cm
 		note = fmt.Sprintf("per layer: an MoE layer (%d of %d layers)", m.moeLayers(), m.Layers)
 	}
-	cf := "the same tensors at the real widths: Q 2bs·A·d, K and V 2bs·G·d each, output input 2bs·A·d, MLP 4bsf (gated 8bsf) per active expert, same rule for t, sp and recomputation"
+	cf := "the same tensors at the real widths: Q 2bs·A·d, K and V 2bs·G·d each, O-projection input 2bs·A·d, MLP 4bsf (gated 8bsf) per active expert; same rule for t, sp and recomputation"
+	if m.MLA != nil {
+		cf = "the same tensors at the real widths: Q and K 2bs·A·d_qk each, V and O-projection input 2bs·A·d_v each, latents 2bs·(q_rank + kv_rank), MLP 4bsf (gated 8bsf) per active expert; same rule for t, sp and recomputation"
+	}
 	total := sum(scale(m.Layers-m.moeLayers(), cd), scale(m.moeLayers(), cm))
 	return Section{Key: "activations", Title: "Activation memory (training, per tensor-parallel rank)", Rows: []Row{
 		{
