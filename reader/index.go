@@ -3,6 +3,7 @@ package reader
 import (
 	"bytes"
 	"errors"
+	"hash/maphash"
 	"io"
 	"strconv"
 	"strings"
@@ -25,6 +26,11 @@ const DefaultIndexName = "model.safetensors.index.json"
 type indexExtra struct {
 	// perShard[i] counts the weight_map entries naming Shards[i].
 	perShard []int
+	// sums[i] is the sum (mod 2^64) of the seeded hashes of the tensor
+	// names mapped to Shards[i]: a fingerprint of the shard's expected name
+	// set that a header is checked against without a map lookup per tensor.
+	sums []uint64
+	seed maphash.Seed
 }
 
 // parseIndex is ParseIndex, also returning per-shard entry counts.
@@ -51,7 +57,7 @@ func parseIndex(data []byte, name string, lim Limits) (*Index, *indexExtra, erro
 		return nil, nil, errorf(ErrMalformed, name, 0, "", "index is %s, want a JSON object with a weight_map", kindName(tok.Kind()))
 	}
 	idx := &Index{File: name}
-	extra := &indexExtra{}
+	extra := &indexExtra{seed: maphash.MakeSeed()}
 	seen := make(map[string]bool)
 	for {
 		at := dec.InputOffset()
@@ -162,6 +168,7 @@ func readWeightMap(dec *jsontext.Decoder, data []byte, idx *Index, extra *indexE
 			shardIndex[shard] = i
 			idx.Shards = append(idx.Shards, shard)
 			extra.perShard = append(extra.perShard, 0)
+			extra.sums = append(extra.sums, 0)
 		}
 		// Intern: every entry for a shard shares the first-seen string.
 		n := len(wm)
@@ -172,6 +179,7 @@ func readWeightMap(dec *jsontext.Decoder, data []byte, idx *Index, extra *indexE
 			return errorf(ErrMalformed, name, at, tensor, "duplicate key in weight_map")
 		}
 		extra.perShard[i]++
+		extra.sums[i] += maphash.String(extra.seed, tensor)
 	}
 	idx.WeightMap = wm
 	return nil

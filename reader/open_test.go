@@ -206,6 +206,14 @@ func TestOpenIndexHostile(t *testing.T) {
 			sentinel: ErrMissing, want: []string{s2, `tensor "c"`, "absent"},
 		},
 		{
+			name: "same count, other names",
+			setup: func(t *testing.T, dir string) {
+				writeST(t, filepath.Join(dir, s1), ts{name: "a", shape: []int{2}}, ts{name: "x", shape: []int{2}})
+				writeText(t, filepath.Join(dir, DefaultIndexName), indexJSON("", "b", s1, "a", s1))
+			},
+			sentinel: ErrMissing, want: []string{s1, `tensor "b"`, "absent"},
+		},
+		{
 			name: "mapped tensor in the other shard",
 			setup: func(t *testing.T, dir string) {
 				writeST(t, filepath.Join(dir, s1), ts{name: "a", shape: []int{2}}, ts{name: "b", shape: []int{2}})
@@ -658,5 +666,37 @@ func TestOpenHalfMillion(t *testing.T) {
 		if w.Code == "total_size_mismatch" || w.Code == "unmapped_tensor" {
 			t.Errorf("got warning %v, want none about the index", w)
 		}
+	}
+}
+
+// TestFingerprint: the per-shard name fingerprint accepts the same names in
+// any order and refuses a different set of the same size.
+func TestFingerprint(t *testing.T) {
+	x, extra, err := parseIndex([]byte(indexJSON("", "b", "s.safetensors", "a", "s.safetensors")), "i.json", Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = x
+	tests := []struct {
+		names []string
+		want  bool
+	}{
+		{[]string{"a", "b"}, true},
+		{[]string{"b", "a"}, true},
+		{[]string{"a", "c"}, false},
+		{[]string{"a"}, false},
+		{[]string{"a", "b", "c"}, false},
+		{[]string{"a", "a"}, false},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprint(tt.names), func(t *testing.T) {
+			h := &Header{}
+			for _, n := range tt.names {
+				h.Tensors = append(h.Tensors, Tensor{Name: n})
+			}
+			if got := fingerprintMatches(h, extra.perShard[0], extra.sums[0], extra.seed); got != tt.want {
+				t.Errorf("got %v, want %v", got, tt.want)
+			}
+		})
 	}
 }
