@@ -520,3 +520,41 @@ func BenchmarkEncodeHeader(b *testing.B) {
 		})
 	}
 }
+
+// TestFactsFiles checks every facts file: it loads strictly, names its
+// sources, says which quantity its published count is, and belongs to a
+// registered model (a facts file nobody builds is a fixture that silently
+// went missing).
+func TestFactsFiles(t *testing.T) {
+	files, err := filepath.Glob("../../testdata/layouts/facts/*.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	registered := layouts.Names()
+	for _, path := range files {
+		name := filepath.Base(path[:len(path)-len(".json")])
+		t.Run(name, func(t *testing.T) {
+			f, err := layouts.LoadFacts(name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(f.Source) == 0 {
+				t.Error("source: got none, want the URLs the values came from")
+			}
+			if _, err := f.ParseCfg(); err != nil {
+				t.Errorf("config: %v", err)
+			}
+			// Any quantity may be named (the quantization layouts use
+			// "all_tensors_hub_rules"); only "all_tensors" is compared here.
+			if f.PublishedParameters != 0 && f.PublishedCounts == "" {
+				t.Errorf("published_counts: got none for published_parameters %d, want the quantity it is (all_tensors, parameters, ...)", f.PublishedParameters)
+			}
+			if f.PublishedFileBytes != 0 && f.PublishedFileSource == "" {
+				t.Error("published_file_source: got none, want where the file size comes from")
+			}
+			if !slices.Contains(registered, name) {
+				t.Errorf("no registered model %q uses facts/%s.json", name, name)
+			}
+		})
+	}
+}

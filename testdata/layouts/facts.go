@@ -27,8 +27,10 @@ type Facts struct {
 	// PublishedCounts says which quantity PublishedParameters is:
 	// "all_tensors" (the sum of the shape products of every stored tensor,
 	// as the Hub's safetensors count is, buffers and quantization side
-	// tensors included) or "parameters" (logical parameters only). Tests
-	// compare the stub's tensor elements with it only for "all_tensors".
+	// tensors included), "parameters" (logical parameters only), or another
+	// name the notes explain (e.g. "all_tensors_hub_rules", the Hub's
+	// count of packed integer tensors). Tests compare the stub's tensor
+	// elements with it only for "all_tensors".
 	PublishedCounts string `json:"published_counts,omitempty"`
 	// PublishedFileBytes is the total size in bytes of the real checkpoint's
 	// safetensors files (the Hub's LFS sizes), 0 when unknown. A stub claims
