@@ -102,7 +102,7 @@ func runEstimate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		r, err := estimateCheckpoint(ctx, p, opt.limits, w)
 		if err != nil {
 			lastErr = err
-			rep.Errors = append(rep.Errors, pathError{Path: p, Error: err.Error()})
+			rep.Errors = append(rep.Errors, estPathError{Path: p, Error: err.Error()})
 			if len(paths) > 1 {
 				fmt.Fprintf(stderr, "paramscope: %s\n", escapeLine(err.Error()))
 			}

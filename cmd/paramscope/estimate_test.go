@@ -317,7 +317,7 @@ func TestEstimateTwoPaths(t *testing.T) {
 		Estimates []struct {
 			Source string `json:"source"`
 		} `json:"estimates"`
-		Errors []pathError `json:"errors"`
+		Errors []estPathError `json:"errors"`
 	}
 	if err := json.Unmarshal(stdout.Bytes(), &doc); err != nil {
 		t.Fatal(err)

@@ -28,7 +28,14 @@ type estimateReport struct {
 	Command       string           `json:"command"`
 	Estimates     []*estimateEntry `json:"estimates"`
 	// Errors are the paths that could not be estimated, in the order given.
-	Errors []pathError `json:"errors,omitempty"`
+	Errors []estPathError `json:"errors,omitempty"`
+}
+
+// estPathError is a path estimate could not read; the same shape as
+// inspect's errors so scripts read both alike.
+type estPathError struct {
+	Path  string `json:"path"`
+	Error string `json:"error"`
 }
 
 // estimateEntry is the estimates for one checkpoint or one set of
