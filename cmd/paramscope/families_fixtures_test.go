@@ -342,6 +342,43 @@ func TestFamilyLayoutsFileSizes(t *testing.T) {
 	}
 }
 
+// TestFamilyLayoutsRepoBytes checks the sum of each layout's file sizes
+// (8-byte lengths, headers, data) against the bytes of the weight files of
+// the publisher's repository, where only that sum is published (the
+// "artifact_bytes" of a public model-evidence ledger, read from the Hub
+// trees of mistralai/Mixtral-8x7B-v0.1 at fc7ac946 and google/gemma-7b at
+// ff6768d9). The data alone is fixed by the parameter count, so the sum
+// also pins the headers of every shard.
+func TestFamilyLayoutsRepoBytes(t *testing.T) {
+	tests := []struct {
+		model string
+		bytes uint64
+	}{
+		{"mixtral-8x7b", 93_405_713_504},
+		{"gemma-7b", 17_075_391_360},
+	}
+	for _, tt := range tests {
+		t.Run(tt.model, func(t *testing.T) {
+			m := famBuild(t, tt.model)
+			byShard := make([][]layouts.Tensor, max(m.Shards, 1))
+			for _, tn := range m.Tensors {
+				byShard[tn.Shard] = append(byShard[tn.Shard], tn)
+			}
+			var got uint64
+			for _, ts := range byShard {
+				h, dataLen, err := layouts.EncodeHeader(ts, m.Metadata)
+				if err != nil {
+					t.Fatal(err)
+				}
+				got += uint64(len(h)) + dataLen
+			}
+			if got != tt.bytes {
+				t.Errorf("bytes of all files: got %d, want %d", got, tt.bytes)
+			}
+		})
+	}
+}
+
 // TestFamilyLayoutsTotalSize checks the data bytes of each layout against
 // metadata.total_size of the published model.safetensors.index.json, which
 // counts every stored tensor, buffers included.
