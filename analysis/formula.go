@@ -1456,11 +1456,21 @@ func corrected(roles []TensorRole, a *Architecture, actual uint64) Corrected {
 // (attention, MLP, norms), then by falling degree (h² before h, as the
 // article writes 12h² + 13h), then by symbol; measured sizes come last.
 func byDegree(specs []monoSpec) []monoSpec {
+	// The degree counts widths (h, f, V, ranks), not head or expert
+	// counts, so h² sorts before h·G·d as in 2h² + 2h·G·d.
 	deg := func(s monoSpec) int {
 		if s.measured != "" {
 			return -1
 		}
-		return len(s.factors)
+		n := 0
+		for _, f := range s.factors {
+			switch f {
+			case "A", "G", "d", "E", "d_n", "d_r", "d_v", "B", "T", "P":
+			default:
+				n++
+			}
+		}
+		return n
 	}
 	sort.SliceStable(specs, func(i, j int) bool {
 		a, b := specs[i], specs[j]
@@ -1485,7 +1495,7 @@ func collapseExperts(specs []monoSpec, e uint64) []monoSpec {
 	}
 	for i, s := range specs {
 		if s.measured == "" && strings.Join(s.factors, ".") == "h.f_e" && s.coef%e == 0 {
-			specs[i] = monoSpec{coef: s.coef / e, factors: []string{"E", "h", "f_e"}}
+			specs[i] = monoSpec{coef: s.coef / e, factors: []string{"E", "h", "f_e"}, rank: s.rank}
 		}
 	}
 	return addMonos(nil, specs)
