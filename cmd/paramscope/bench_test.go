@@ -5,6 +5,8 @@ import (
 	"io"
 	"testing"
 
+	"github.com/paramscope/paramscope/analysis"
+	"github.com/paramscope/paramscope/reader"
 	"github.com/paramscope/paramscope/testdata/bigckpt"
 )
 
@@ -40,6 +42,33 @@ func BenchmarkInspectDeepSeekScale(b *testing.B) {
 			for b.Loop() {
 				if code := run(context.Background(), c.args, io.Discard, io.Discard); code != exitOK {
 					b.Fatalf("got exit %d, want 0", code)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkInspectReport measures inspect's own share on the same
+// checkpoint: building the report from an analysis done once, and rendering
+// it, without the reader and the analysis.
+func BenchmarkInspectReport(b *testing.B) {
+	dir := b.TempDir()
+	if _, err := bigckpt.Write(dir, bigckpt.Shards); err != nil {
+		b.Fatal(err)
+	}
+	ck, err := reader.Open(context.Background(), dir, reader.Limits{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	a := analysis.Analyze(ck.Tensors, ck.Config)
+	for _, f := range []format{formatText, formatJSON, formatMarkdown} {
+		b.Run(string(f), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				rep := &inspectReport{SchemaVersion: schemaVersion, Command: "inspect",
+					Checkpoints: []*checkpointReport{newCheckpointReport(ck, a, false, "")}}
+				if err := renderInspect(io.Discard, f, rep); err != nil {
+					b.Fatal(err)
 				}
 			}
 		})

@@ -68,6 +68,25 @@ func TestExitCodes(t *testing.T) {
 	}
 }
 
+// TestHelpEveryCommand checks that --help works on every subcommand: exit 0,
+// the command's usage line, and its flags.
+func TestHelpEveryCommand(t *testing.T) {
+	for _, c := range commands() {
+		for _, flag := range []string{"--help", "-h"} {
+			t.Run(c.name+" "+flag, func(t *testing.T) {
+				var stdout, stderr bytes.Buffer
+				code := run(context.Background(), []string{c.name, flag}, &stdout, &stderr)
+				if code != exitOK {
+					t.Errorf("got exit %d, want 0 (stderr %q)", code, stderr.String())
+				}
+				if want := "Usage: paramscope " + c.name; !strings.Contains(stderr.String(), want) {
+					t.Errorf("got help %q, want it to contain %q", stderr.String(), want)
+				}
+			})
+		}
+	}
+}
+
 // TestEscapeLine checks the terminal-safety of untrusted strings
 // (HOSTILE.md, "Output"): ANSI escapes, carriage returns and U+202E RIGHT-TO-
 // LEFT OVERRIDE must be shown, not obeyed; other scripts stay readable.
