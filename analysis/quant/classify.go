@@ -45,6 +45,7 @@ type classifier struct {
 	// derivedShapes counts bnb weights whose 2-D shape came from config.
 	derivedShapes, flatShapes []string
 	assumed                   []string // packed weights whose width was assumed
+	anyQ                      int      // 0 unknown, 1 some parameter is quantized, 2 none
 }
 
 func newClassifier(tensors []reader.Tensor, cfg *reader.Config) *classifier {
@@ -740,13 +741,19 @@ func (c *classifier) quantized(name string) bool {
 	return t != nil && (t.Scheme != "" || containerBits(t.DType) > 0 || lowPrecisionFloat(t.DType))
 }
 
+// anyQuantized reports whether some parameter is stored quantized; it is
+// computed once, after the packed pass.
 func (c *classifier) anyQuantized() bool {
-	for _, t := range c.out {
-		if t.Kind == Parameter && t.Scheme != "" {
-			return true
+	if c.anyQ == 0 {
+		c.anyQ = 2
+		for _, t := range c.out {
+			if t.Kind == Parameter && t.Scheme != "" {
+				c.anyQ = 1
+				break
+			}
 		}
 	}
-	return false
+	return c.anyQ == 1
 }
 
 // quantBiases handles the bias that AutoGPTQ's QuantLinear always

@@ -434,6 +434,22 @@ func TestSchemes(t *testing.T) {
 			},
 		},
 		{
+			// FP8 attention with KV-cache scales on the attention module
+			// (vLLM/llm-compressor kv_cache_scheme): side tensors too.
+			name: "fp8 kv-cache scales",
+			tensors: tensors(
+				spec{"model.layers.0.self_attn.k_proj.weight", reader.F8_E4M3, []uint64{1024, 4096}},
+				spec{"model.layers.0.self_attn.k_proj.weight_scale", reader.F32, []uint64{}},
+				spec{"model.layers.0.self_attn.k_scale", reader.F32, []uint64{}},
+				spec{"model.layers.0.self_attn.v_scale", reader.F32, []uint64{}},
+			),
+			want: map[string]want{
+				"model.layers.0.self_attn.k_proj.weight": {Parameter, []uint64{1024, 4096}, SchemeFP8},
+				"model.layers.0.self_attn.k_scale":       {Side, nil, ""},
+				"model.layers.0.self_attn.v_scale":       {Side, nil, ""},
+			},
+		},
+		{
 			// An FP8 checkpoint whose routed experts are FP4 (expert_dtype),
 			// two values per I8; shared experts stay FP8.
 			name: "fp4 experts in fp8",
