@@ -1255,6 +1255,11 @@ func roleModel(r TensorRole, d dims, mlaAttn bool) []monoSpec {
 	case RoleUnknown:
 		return nil
 	}
+	if strings.HasSuffix(parseName(r.Name).stem, "eh_proj") && !b {
+		// DeepSeek-V3's MTP projects [embedding; hidden state] (2h) back
+		// to h (DeepSeek-V3 report, section 2.2).
+		return m(2, "h", "h")
+	}
 	if strings.HasSuffix(parseName(r.Name).stem, "relative_attention_bias") {
 		// T5's learned relative position bias: one scalar per bucket and
 		// head (relative_attention_num_buckets × num_heads).
