@@ -36,6 +36,14 @@ func TestCLIGoldens(t *testing.T) {
 	}
 }
 
+// TestQuickStart pins the README's quick-start command, run from the
+// repository root exactly as the README writes it, so the output pasted
+// there is real (TestREADMEExamples compares them). GPT-2 small: textbook
+// 123,651,840, actual 124,439,808 (FORMULAS.md, "Exact counts").
+func TestQuickStart(t *testing.T) {
+	goldenRoot(t, "cli_quickstart_formula", "formula", "testdata/models/gpt2")
+}
+
 // TestExitCodes checks the exit-code contract of cli.go (0 success, 2 usage,
 // 3 input unreadable) without goldens, so a changed message cannot hide a
 // changed code.

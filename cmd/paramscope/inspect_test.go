@@ -370,7 +370,7 @@ func TestREADMEExamples(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	for _, name := range []string{"inspect_gpt2_text"} {
+	for _, name := range []string{"cli_quickstart_formula", "inspect_gpt2_text"} {
 		if !seen[name] {
 			t.Errorf("README has no example marked <!-- golden: %s -->", name)
 		}
