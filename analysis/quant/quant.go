@@ -74,6 +74,9 @@ type Result struct {
 	// ConfigGroupSize is the quantization group size config.json gives
 	// (group_size, or the first compressed-tensors group's), 0 when none.
 	ConfigGroupSize int
+	// Hub is what the Hugging Face Hub's counting rules give for the same
+	// tensors (see HubCount); a finding explains any difference.
+	Hub HubTotals
 }
 
 // Classify decides the kind and logical shape of every tensor: buffers by
@@ -90,13 +93,14 @@ func Classify(tensors []reader.Tensor, cfg *reader.Config) *Result {
 	c.unplaced()
 	c.tied()
 	c.summarize()
+	hub := c.hub()
 	gs := c.q.groupSize
 	for _, g := range c.q.groups {
 		if gs == 0 && g.groupSize > 0 {
 			gs = g.groupSize
 		}
 	}
-	return &Result{Tensors: c.out, Findings: c.findings, ConfigScheme: c.q.method, ConfigSource: c.q.source, ConfigGroupSize: gs}
+	return &Result{Tensors: c.out, Findings: c.findings, ConfigScheme: c.q.method, ConfigSource: c.q.source, ConfigGroupSize: gs, Hub: hub}
 }
 
 // Totals adds up a classification; the quantities stay apart.
