@@ -5,11 +5,14 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/paramscope/paramscope/testdata/bigckpt"
 )
 
 // The inspect goldens run from the repository root (goldenRoot), so the
@@ -375,4 +378,57 @@ func TestREADMEExamples(t *testing.T) {
 			t.Errorf("README has no example marked <!-- golden: %s -->", name)
 		}
 	}
+}
+
+// TestInspectManyShards checks the long-checkpoint paths on a 12-shard cut of
+// the DeepSeek-V3-scale layout: text and Markdown list maxTextFiles-1 files
+// and say how many more there are, JSON lists every file, and the files'
+// tensor counts add up to the checkpoint's.
+func TestInspectManyShards(t *testing.T) {
+	const shards = 12
+	dir := t.TempDir()
+	n, err := bigckpt.Write(dir, shards)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"text", "markdown"} {
+		t.Run(f, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			if code := run(context.Background(), []string{"inspect", "--format", f, dir}, &stdout, &stderr); code != exitOK {
+				t.Fatalf("got exit %d, want 0 (stderr %q)", code, stderr.String())
+			}
+			want := fmt.Sprintf("%d more files", shards-(maxTextFiles-1))
+			if !strings.Contains(stdout.String(), want) {
+				t.Errorf("got no %q line in\n%s", want, stdout.String())
+			}
+			listed := strings.Count(stdout.String(), "-of-000012.safetensors")
+			if listed != maxTextFiles-1 {
+				t.Errorf("got %d files listed, want %d", listed, maxTextFiles-1)
+			}
+		})
+	}
+	t.Run("json", func(t *testing.T) {
+		var stdout, stderr bytes.Buffer
+		if code := run(context.Background(), []string{"inspect", "--format", "json", dir}, &stdout, &stderr); code != exitOK {
+			t.Fatalf("got exit %d, want 0 (stderr %q)", code, stderr.String())
+		}
+		var doc inspectReport
+		if err := json.Unmarshal(stdout.Bytes(), &doc); err != nil {
+			t.Fatal(err)
+		}
+		ck := doc.Checkpoints[0]
+		if len(ck.Files) != shards || ck.Shards != shards {
+			t.Errorf("got %d files (shards %d), want %d", len(ck.Files), ck.Shards, shards)
+		}
+		sum := 0
+		for _, f := range ck.Files {
+			sum += f.Tensors
+		}
+		if sum != n || ck.TensorCount != n {
+			t.Errorf("got files summing to %d tensors and tensor_count %d, want %d", sum, ck.TensorCount, n)
+		}
+		if ck.Index == nil || ck.Index.Entries != n || ck.Index.Shards != shards {
+			t.Errorf("got index %+v, want %d entries over %d shards", ck.Index, n, shards)
+		}
+	})
 }
