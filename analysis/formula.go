@@ -1151,12 +1151,14 @@ func roleModel(r TensorRole, d dims, mlaAttn bool) []monoSpec {
 	b := r.Param == "bias"
 	qw := []string{"h", "A", "d"}
 	qb := []string{"A", "d"}
-	if d["A"]*d["d"] == d["h"] {
+	// Without head counts the textbook's multi-head attention is assumed
+	// (A·d = G·d = h); a tensor that disagrees shows up in the residual.
+	if d["A"]*d["d"] == d["h"] || d["A"] == 0 || d["d"] == 0 {
 		qw, qb = []string{"h", "h"}, []string{"h"}
 	}
 	kw := []string{"h", "G", "d"}
 	kb := []string{"G", "d"}
-	if d["G"]*d["d"] == d["h"] {
+	if d["G"]*d["d"] == d["h"] || d["G"] == 0 || d["d"] == 0 {
 		kw, kb = []string{"h", "h"}, []string{"h"}
 	}
 	ff := []string{"h", "f"}

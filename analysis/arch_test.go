@@ -1,0 +1,164 @@
+package analysis
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/paramscope/paramscope/analysis/findings"
+	"github.com/paramscope/paramscope/reader"
+)
+
+// findingWith returns the first finding of code whose message holds every
+// fragment.
+func findingWith(fs []findings.Finding, code string, fragments ...string) (findings.Finding, bool) {
+	for _, f := range fs {
+		if f.Code != code {
+			continue
+		}
+		ok := true
+		for _, s := range fragments {
+			if !strings.Contains(f.Message, s) {
+				ok = false
+			}
+		}
+		if ok {
+			return f, true
+		}
+	}
+	return findings.Finding{}, false
+}
+
+// TestConfigCrossCheck: every disagreement between config.json and the
+// weights is a finding holding both values; contradictions are problems,
+// informational mismatches warnings.
+func TestConfigCrossCheck(t *testing.T) {
+	small := llamaSpec{l: 1, h: 64, v: 100, f: 128, heads: 4, kv: 2}
+	for _, tc := range []struct {
+		name      string
+		spec      llamaSpec
+		cfg       string
+		code      string
+		level     findings.Level
+		fragments []string
+	}{
+		{"layers", small, `{"num_hidden_layers":62,"hidden_size":64,"num_attention_heads":4,"num_key_value_heads":2,"vocab_size":100,"intermediate_size":128}`,
+			"config_mismatch", findings.Problem, []string{"num_hidden_layers = 62", "give 1"}},
+		{"hidden", small, `{"num_hidden_layers":1,"hidden_size":4096,"num_attention_heads":4,"num_key_value_heads":2,"vocab_size":100}`,
+			"config_mismatch", findings.Problem, []string{"hidden_size = 4096", "give 64"}},
+		{"vocab", small, `{"num_hidden_layers":1,"hidden_size":64,"num_attention_heads":4,"num_key_value_heads":2,"vocab_size":128}`,
+			"config_mismatch", findings.Warning, []string{"vocab_size = 128", "give 100"}},
+		{"kv heads", small, `{"num_hidden_layers":1,"hidden_size":64,"num_attention_heads":4,"num_key_value_heads":4,"vocab_size":100}`,
+			"config_mismatch", findings.Problem, []string{"num_key_value_heads = 4", "give 2"}},
+		{"ffn", small, `{"num_hidden_layers":1,"hidden_size":64,"num_attention_heads":4,"num_key_value_heads":2,"vocab_size":100,"intermediate_size":256}`,
+			"config_mismatch", findings.Problem, []string{"intermediate_size = 256", "give 128"}},
+		{"untied in config, no head", llamaSpec{l: 1, h: 64, v: 100, f: 128, heads: 4, kv: 2, tie: true}, `{"num_attention_heads":4,"tie_word_embeddings":false}`,
+			"config_mismatch", findings.Problem, []string{"tie_word_embeddings = false"}},
+		{"model type", small, `{"model_type":"gpt2","num_attention_heads":4}`,
+			"family_mismatch", findings.Warning, []string{`"gpt2"`, "llama"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			a := Analyze(llamaTensors(tc.spec), cfgOf(t, tc.cfg))
+			f, ok := findingWith(a.Findings, tc.code, tc.fragments...)
+			if !ok {
+				t.Fatalf("no %s finding with %q in %+v", tc.code, tc.fragments, a.Findings)
+			}
+			if f.Level != tc.level {
+				t.Errorf("level: got %s, want %s (%s)", f.Level, tc.level, f.Message)
+			}
+		})
+	}
+	// Agreement gives no finding and the config key joins the evidence.
+	a := Analyze(llamaTensors(small), cfgOf(t, `{"num_hidden_layers":1,"hidden_size":64,"num_attention_heads":4,"num_key_value_heads":2,"vocab_size":100,"intermediate_size":128}`))
+	for _, f := range a.Findings {
+		t.Errorf("unexpected finding %s: %s", f.Code, f.Message)
+	}
+	if a.Arch.Hidden.Evidence.ConfigKey != "hidden_size" || a.Arch.Hidden.Evidence.Tensor != "model.embed_tokens.weight" {
+		t.Errorf("hidden evidence: got %+v, want the embedding and hidden_size", a.Arch.Hidden.Evidence)
+	}
+}
+
+// TestNoConfig: without config.json the shapes still give l, h, V, f and
+// G·d; the head count is unknown and says why.
+func TestNoConfig(t *testing.T) {
+	a := Analyze(llamaTensors(llamaSpec{l: 2, h: 64, v: 100, f: 128, heads: 4, kv: 2}), nil)
+	ar := a.Arch
+	if ar.Layers.Value != 2 || ar.Hidden.Value != 64 || ar.Vocab.Value != 100 || ar.FFN.Value != 128 {
+		t.Errorf("got l %d h %d V %d f %d, want 2 64 100 128", ar.Layers.Value, ar.Hidden.Value, ar.Vocab.Value, ar.FFN.Value)
+	}
+	for name, f := range map[string]IntFact{"heads": ar.Heads, "head_dim": ar.HeadDim, "kv_heads": ar.KVHeads} {
+		if f.Known || f.Evidence.Note == "" {
+			t.Errorf("%s: got %+v, want unknown with a note", name, f)
+		}
+	}
+	// The textbook formula still works; the corrected one leaves K and V
+	// (32 rows, not h) as its residual: 2 layers × 2 × 32·64 too few.
+	if a.Formula.Corrected.Residual != -2*2*32*64 {
+		t.Errorf("residual: got %d, want %d", a.Formula.Corrected.Residual, -2*2*32*64)
+	}
+}
+
+// TestMissingLayers: a gap in the layer indices is a problem.
+func TestMissingLayers(t *testing.T) {
+	var ts []reader.Tensor
+	for _, x := range llamaTensors(llamaSpec{l: 3, h: 8, v: 16, f: 16, heads: 2, kv: 2}) {
+		if !strings.HasPrefix(x.Name, "model.layers.1.") {
+			ts = append(ts, x)
+		}
+	}
+	a := Analyze(ts, nil)
+	if _, ok := findingWith(a.Findings, "layers_missing", "run to 2", "only 2"); !ok {
+		t.Errorf("no layers_missing finding in %+v", a.Findings)
+	}
+}
+
+// TestHostileShapes: analysis never panics, whatever the tensors say.
+func TestHostileShapes(t *testing.T) {
+	for i, ts := range [][]reader.Tensor{
+		nil,
+		{{Name: "", DType: reader.F32}},
+		{{Name: ".", DType: reader.F32, Shape: []uint64{0}}},
+		{{Name: "model.layers.0.self_attn.q_proj.weight", DType: reader.F32, Shape: []uint64{}}},
+		{{Name: "model.layers.0.self_attn.qkv_proj.weight", DType: reader.F32, Shape: []uint64{7, 3}}, {Name: "model.embed_tokens.weight", DType: reader.F32, Shape: []uint64{0, 0}}},
+		{{Name: "layers.0.experts.0.w1.weight", DType: reader.F32, Shape: []uint64{1, 2, 3, 4, 5}}},
+		{{Name: "model.layers.0.mlp.experts.gate_up_proj", DType: reader.BF16, Shape: []uint64{4, 16, 8}}},
+		{{Name: "h.0.attn.c_attn.weight", DType: reader.F32, Shape: []uint64{1 << 40, 1 << 20}}},
+	} {
+		t.Run(fmt.Sprint(i), func(t *testing.T) {
+			for _, cfg := range []string{"", `{"num_attention_heads":0,"head_dim":0,"num_key_value_heads":-1,"num_nextn_predict_layers":1,"num_hidden_layers":0}`} {
+				a := Analyze(ts, cfgOf(t, cfg))
+				if a.Arch == nil || a.Formula == nil {
+					t.Fatal("nil stage result")
+				}
+			}
+		})
+	}
+}
+
+// FuzzAnalyze: any names and shapes give an analysis, never a panic, and
+// the term table's counted rows add up to the actual count.
+func FuzzAnalyze(f *testing.F) {
+	f.Add("model.layers.0.self_attn.q_proj.weight", uint64(8), uint64(8), "model.embed_tokens.weight", uint64(16), uint64(8), `{"num_attention_heads":2}`)
+	f.Add("h.0.attn.c_attn.weight", uint64(8), uint64(24), "wte.weight", uint64(16), uint64(8), `{}`)
+	f.Add("model.layers.3.mlp.experts.2.up_proj.weight", uint64(4), uint64(8), "model.layers.3.mlp.gate.weight", uint64(3), uint64(8), `{"num_hidden_layers":1,"num_nextn_predict_layers":1}`)
+	f.Fuzz(func(t *testing.T, n1 string, a1, b1 uint64, n2 string, a2, b2 uint64, cfg string) {
+		c, err := reader.ParseConfig([]byte(cfg), "config.json", reader.DefaultLimits())
+		if err != nil {
+			c = nil
+		}
+		ts := []reader.Tensor{
+			{Name: n1, DType: reader.F32, Shape: []uint64{a1 % 4096, b1 % 4096}},
+			{Name: n2, DType: reader.F32, Shape: []uint64{a2 % 4096, b2 % 4096}},
+		}
+		a := Analyze(ts, c)
+		var sum uint64
+		for _, tm := range a.Formula.Terms {
+			if tm.Counted {
+				sum += tm.Checkpoint
+			}
+		}
+		if sum != a.Formula.Actual {
+			t.Errorf("counted terms add to %d, actual %d", sum, a.Formula.Actual)
+		}
+	})
+}
