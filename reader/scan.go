@@ -299,6 +299,19 @@ func (s *headerScanner) scanNumber(tensor, what string) (end int, integer bool, 
 // platforms that hold such files), so fractions, exponents, signs and 2^64
 // are errors.
 func (s *headerScanner) readUint(tensor, what string) (uint64, *Error) {
+	// Fast path: up to 19 digits (10^19-1 < 2^64, so no overflow check) not
+	// followed by a fraction or exponent, without a leading zero.
+	d := s.data
+	i := s.pos
+	var v uint64
+	for i < len(d) && i-s.pos < 19 && d[i] >= '0' && d[i] <= '9' {
+		v = v*10 + uint64(d[i]-'0')
+		i++
+	}
+	if n := i - s.pos; n > 0 && (n == 1 || d[s.pos] != '0') && (i == len(d) || !numberContinues(d[i])) {
+		s.pos = i
+		return v, nil
+	}
 	c := s.peek()
 	if c != '-' && (c < '0' || c > '9') {
 		return 0, s.errAt(s.pos, ErrMalformed, tensor, "%s must be a non-negative integer, found %s", what, s.describe(s.pos))
@@ -315,7 +328,7 @@ func (s *headerScanner) readUint(tensor, what string) (uint64, *Error) {
 		}
 		return 0, s.errAt(s.pos, ErrMalformed, tensor, "%s is %s (%s); expected a non-negative integer", what, kind, clipText(text))
 	}
-	var v uint64
+	v = 0
 	for i := s.pos; i < end; i++ {
 		d := uint64(s.data[i] - '0')
 		if v > (1<<64-1-d)/10 {
@@ -325,6 +338,12 @@ func (s *headerScanner) readUint(tensor, what string) (uint64, *Error) {
 	}
 	s.pos = end
 	return v, nil
+}
+
+// numberContinues reports whether c can continue a JSON number after its
+// integer digits (more digits, a fraction or an exponent).
+func numberContinues(c byte) bool {
+	return (c >= '0' && c <= '9') || c == '.' || c == 'e' || c == 'E'
 }
 
 // clipText shortens untrusted text quoted in a message.
