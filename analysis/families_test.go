@@ -114,6 +114,22 @@ func TestFamilies(t *testing.T) {
 		// 61; the Hub's 684,531,386,000 also counts the FP8 block scales.
 		{name: "deepseek-v3", family: "deepseek", l: 61, h: 7168, v: 129280, f: 18432, heads: 128, kv: 128, d: 192, norm: "rmsnorm", bias: "none", gated: true,
 			actual: 684_489_845_504, stored: "side", moe: &famMoE{experts: 256, topK: 8, shared: 1, dense: 3, expertFFN: 2048}, mla: [2]int64{1536, 512}},
+		// gpt-oss-20b and -120b (MXFP4 experts, stacked [E, ...] with biases,
+		// attention sinks): the Hub's counts without the block scales
+		// (facts: huggingface.js spec), 20,914,757,184 and 116,829,156,672.
+		{name: "quant-gpt-oss-20b", family: "gpt_oss", l: 24, h: 2880, v: 201088, f: 2880, heads: 64, kv: 8, d: 64, norm: "rmsnorm", bias: "all", gated: true,
+			actual: 20_914_757_184, moe: &famMoE{experts: 32, topK: 4, expertFFN: 2880},
+			corrected: "l·(2h·A·d + 2h·G·d + 3E·h·f_e + 2E·h + 3h + A + A·d + 2G·d + 2E·f_e + E) + 2V·h + h"},
+		{name: "quant-gpt-oss-120b", family: "gpt_oss", l: 36, h: 2880, v: 201088, f: 2880, heads: 64, kv: 8, d: 64, norm: "rmsnorm", bias: "all", gated: true,
+			actual: 116_829_156_672, moe: &famMoE{experts: 128, topK: 4, expertFFN: 2880},
+			corrected: "l·(2h·A·d + 2h·G·d + 3E·h·f_e + 2E·h + 3h + A + A·d + 2G·d + 2E·f_e + E) + 2V·h + h"},
+		// Quantized Llamas: roles and counts come from the logical shapes
+		// quant.Classify unpacks (GPTQ qweight, bitsandbytes 4-bit), so the
+		// exact counts are the unquantized models' (FORMULAS.md LLaMA table).
+		{name: "quant-llama-2-7b-gptq", family: "llama", l: 32, h: 4096, v: 32000, f: 11008, heads: 32, kv: 32, d: 128, norm: "rmsnorm", bias: "none", gated: true,
+			actual: 6_738_415_616, corrected: "l·(4h² + 3h·f + 2h) + 2V·h + h"},
+		{name: "quant-llama-3.1-8b-instruct-bnb-4bit", family: "llama", l: 32, h: 4096, v: 128256, f: 14336, heads: 32, kv: 8, d: 128, norm: "rmsnorm", bias: "none", gated: true,
+			actual: 8_030_261_248, corrected: "l·(2h² + 2h·G·d + 3h·f + 2h) + 2V·h + h"},
 		// BERT-base-uncased with its pre-training heads: 110,106,428 (facts).
 		{name: "bert-base-uncased", family: "bert", l: 12, h: 768, v: 30522, f: 3072, heads: 12, kv: 12, d: 64, norm: "layernorm", bias: "all", tied: true, pos: 512,
 			actual: 110_106_428, corrected: "l·(12h² + 13h) + V·h + P·h + T·h + 2h + n(other)"},

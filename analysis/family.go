@@ -43,9 +43,10 @@ type GlobalRule struct {
 // families is the ordered registry: the first family whose markers appear in
 // the tensor names wins; when no marker matches, config.json's model_type
 // decides; famGeneric (shape-based) catches the rest. Order matters where
-// conventions overlap: OPT, Mixtral, Phi-3 and DeepSeek reuse Llama's
+// conventions overlap: gpt-oss, OPT, Mixtral, Phi-3 and DeepSeek reuse Llama's
 // q_proj names, BLOOM and Falcon share query_key_value.
 var families = []*Family{
+	famGPTOSS,
 	famDeepSeek,
 	famMixtral,
 	famPhi3,

@@ -1222,7 +1222,14 @@ func roleModel(r TensorRole, d dims, mlaAttn bool) []monoSpec {
 		return m(four, ff...)
 	case RoleExpertUp, RoleExpertGate, RoleExpertDown:
 		if b {
-			break
+			w := "f_e"
+			if r.Role == RoleExpertDown {
+				w = "h"
+			}
+			if len(r.LogicalShape) == 2 {
+				return m(1, "E", w)
+			}
+			return m(1, w)
 		}
 		if len(r.LogicalShape) == 3 {
 			return m(1, "E", "h", "f_e")
@@ -1231,6 +1238,9 @@ func roleModel(r TensorRole, d dims, mlaAttn bool) []monoSpec {
 	case RoleExpertGateUp:
 		if !b && len(r.LogicalShape) == 3 {
 			return m(2, "E", "h", "f_e")
+		}
+		if b && len(r.LogicalShape) == 2 {
+			return m(2, "E", "f_e")
 		}
 	case RoleSharedUp, RoleSharedGate, RoleSharedDown:
 		if !b {
@@ -1256,6 +1266,10 @@ func roleModel(r TensorRole, d dims, mlaAttn bool) []monoSpec {
 		return m(1, "T", "h")
 	case RoleUnknown:
 		return nil
+	}
+	if r.Param == "sinks" {
+		// gpt-oss's attention sinks: one learned logit per query head.
+		return m(1, "A")
 	}
 	if strings.HasSuffix(parseName(r.Name).stem, "eh_proj") && !b {
 		// DeepSeek-V3's MTP projects [embedding; hidden state] (2h) back

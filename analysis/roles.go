@@ -30,6 +30,12 @@ func parseName(name string) nameParts {
 	comps := strings.Split(name, ".")
 	p := nameParts{layer: -1, expert: -1}
 	last := comps[len(comps)-1]
+	if m, ok := strings.CutSuffix(last, "_proj_bias"); ok && len(comps) > 1 {
+		// gpt-oss names its stacked expert biases gate_up_proj_bias: read
+		// them as gate_up_proj.bias.
+		comps = append(comps[:len(comps)-1:len(comps)-1], m+"_proj", "bias")
+		last = "bias"
+	}
 	switch last {
 	case "gamma":
 		last = "weight"
