@@ -53,7 +53,7 @@ func ParseHeader(r io.ReaderAt, size int64, name string, lim Limits) (*Header, e
 		if e := sniffFile(r, size, name); e != nil {
 			return nil, e
 		}
-		return nil, errorf(ErrHeaderTooLarge, name, 0, "", "header length %d is above the cap of %d bytes (the reference's MAX_HEADER_SIZE; raise the cap to accept it)", n, lim.MaxHeaderBytes)
+		return nil, errorf(ErrHeaderTooLarge, name, 0, "", "header length %d is above the cap of %d bytes (the default is the reference's MAX_HEADER_SIZE; raise the cap to accept it)", n, lim.MaxHeaderBytes)
 	case n > avail:
 		// Compared as n > size-8 so that n = 2^64-1 cannot overflow 8+n.
 		if e := sniffFile(r, size, name); e != nil {

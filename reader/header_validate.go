@@ -89,10 +89,7 @@ func checkLayout(h *Header, dataAvail uint64, locs []headerTensorLoc) *Error {
 			}
 			return errAt(i, "data_offsets [%d %d] overlap %q at [%d %d]", t.Begin, t.End, p.Name, p.Begin, p.End)
 		}
-		if t.End > t.Begin || prev < 0 || ts[prev].End <= t.Begin {
-			// Remember the last tensor that owns bytes, for messages.
-			prev = i
-		}
+		prev = i
 		end = t.End
 	}
 	h.DataLen = end
