@@ -305,6 +305,21 @@ func (c *classifier) gptqAWQ(i int, module string) {
 	factor := fraction(32, vb)
 	var logical []uint64
 	var packing string
+	if method == SchemeAWQ && c.q.method == SchemeAWQ && c.q.format != "" && c.q.format != "gemm" {
+		// AutoAWQ's GEMV kernels lay qweight out by output rows (and
+		// gemv_fast interleaves them); the count is the same words ×
+		// 32/bits, the [out, in] orientation is not recoverable from the
+		// header, so the shape is shown flat.
+		n, ok := scaleDim(rows*cols, 32, vb)
+		if !ok || cols != 0 && (rows*cols)/cols != rows {
+			c.add(findings.Warning, "unknown_quant_layout", fmt.Sprintf("tensor %q: %v words × 32 / %d overflows", t.Name, t.Shape, vb), t.Name)
+			return
+		}
+		logical = []uint64{n}
+		packing = fmt.Sprintf("AWQ %s: %s %d-bit values per I32 word; qweight %v holds %d values (the %s layout's orientation is not unpacked: shown flat)", c.q.format, factor, valueBits, t.Shape, n, c.q.format)
+		c.setPacked(i, method, logical, valueBits, factor, packing, "")
+		return
+	}
 	if method == SchemeGPTQ {
 		in, ok := scaleDim(rows, 32, vb)
 		if !ok {

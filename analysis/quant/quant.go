@@ -3,6 +3,31 @@
 // tensor (scales, zeros, group indices, absmax, ...), or a buffer (causal
 // masks, rotary inv_freq, position_ids). It is a pure function of tensor
 // metadata and config facts.
+//
+// Guarantees:
+//   - no I/O: the few facts that live in tensor data (a tied copy's bytes,
+//     compressed-tensors' weight_shape, bitsandbytes' quant_state) are
+//     handed in by a caller that read them (CompareTied, ApplyShape);
+//   - every tensor keeps exactly one kind, and the stored elements split
+//     into parameters', side tensors' and buffers' (the fuzz target checks
+//     it); logical parameters, stored elements, side tensors, buffers and
+//     tied copies are separate totals;
+//   - nothing is silently miscounted: what no rule places is counted at its
+//     stored size and listed in a finding;
+//   - module-name patterns from config.json are never compiled as regular
+//     expressions: a linear-time matcher runs the subset real configs use;
+//   - arithmetic on claimed sizes is checked for overflow; no input panics.
+//
+// The schemes follow their writers: AutoGPTQ and AutoAWQ (qweight, qzeros,
+// scales, g_idx), compressed-tensors pack-quantized (weight_packed,
+// weight_scale, weight_zero_point, weight_g_idx, weight_shape),
+// bitsandbytes (Params4bit with absmax, quant_map, nested state and
+// quant_state; LLM.int8 with SCB), FP8 (weight_scale_inv block scales,
+// per-tensor weight_scale and input_scale), MXFP4 (gpt-oss _blocks and
+// _scales), NVFP4 (ModelOpt weight_scale and weight_scale_2), FP4 routed
+// experts (expert_dtype) and MLX affine (scales and biases). HubCount
+// restates the Hugging Face Hub's counting rules so a finding can explain
+// where the two counts differ.
 package quant
 
 import (

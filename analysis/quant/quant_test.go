@@ -367,6 +367,18 @@ func TestSchemes(t *testing.T) {
 			want: map[string]want{"l.qweight": {Parameter, []uint64{11008, 4096}, SchemeAWQ}},
 		},
 		{
+			// AutoAWQ GEMV: rows are outputs; counted as words × 8, shown
+			// flat.
+			name: "awq gemv",
+			cfg:  `{"quantization_config": {"quant_method": "awq", "bits": 4, "group_size": 128, "version": "gemv"}}`,
+			tensors: tensors(
+				spec{"l.qweight", reader.I32, []uint64{11008, 512}},
+				spec{"l.qzeros", reader.I32, []uint64{11008, 4}},
+				spec{"l.scales", reader.F16, []uint64{11008, 32}},
+			),
+			want: map[string]want{"l.qweight": {Parameter, []uint64{11008 * 4096}, SchemeAWQ}, "l.scales": {Side, nil, SchemeAWQ}},
+		},
+		{
 			// GPTQ 2-bit from config: 16 values per word.
 			name: "gptq 2-bit",
 			cfg:  `{"quantization_config": {"quant_method": "gptq", "bits": 2, "group_size": 128}}`,
