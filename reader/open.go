@@ -383,7 +383,12 @@ func finish(ck *Checkpoint, headers []*Header, own []Warning) *Checkpoint {
 	ck.Tensors = make([]Tensor, 0, n)
 	ck.Warnings = make([]Warning, 0, w)
 	for _, h := range headers {
+		from := len(ck.Tensors)
 		ck.Tensors = append(ck.Tensors, h.Tensors...)
+		// The header's tensors become a view of the checkpoint's (capacity
+		// clipped so an append cannot spill into the next file's), so the
+		// 92,000 tensors of a DeepSeek-V3-sized checkpoint are held once.
+		h.Tensors = ck.Tensors[from:len(ck.Tensors):len(ck.Tensors)]
 		ck.Warnings = append(ck.Warnings, h.Warnings...)
 	}
 	ck.Warnings = append(ck.Warnings, own...)
