@@ -23,7 +23,9 @@ func escapeLine(s string) string {
 			b.WriteString(strconv.FormatUint(uint64(s[i])|0x100, 16)[1:])
 		case r == '\\':
 			b.WriteString(`\\`)
-		case unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r) || unicode.In(r, unicode.Cf):
+		case unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r) || unicode.In(r, unicode.Cf, unicode.Zl, unicode.Zp):
+			// Zl and Zp are U+2028 and U+2029, which some terminals and
+			// Markdown renderers break lines at, so a name could fake a line.
 			q := strconv.QuoteRuneToASCII(r)
 			b.WriteString(q[1 : len(q)-1])
 		default:
