@@ -244,7 +244,13 @@ func newCheckpointReport(ck *reader.Checkpoint, a *analysis.Analysis, listTensor
 	r.DTypes, r.TotalElements, r.TotalBytes = dtypeTable(classified)
 
 	if a != nil {
-		r.Architecture = a.Arch
+		if a.Arch != nil {
+			// The architecture's findings are already among a.Findings;
+			// the copy keeps the document from listing them twice.
+			arch := *a.Arch
+			arch.Findings = nil
+			r.Architecture = &arch
+		}
 		// Without all of l, h and V the formula has no value; analysis says
 		// why in a finding.
 		if f := a.Formula; f != nil && f.L > 0 && f.H > 0 && f.V > 0 {
