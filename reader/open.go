@@ -24,8 +24,12 @@ import (
 // model.safetensors, else through every *.safetensors in it sorted by name.
 // Shard names from an index are checked before anything is opened, and
 // every file in a folder is opened through os.Root, so neither a name nor a
-// symbolic link can reach outside the folder. A path that is a FIFO, a
-// device or a socket is refused without being opened.
+// symbolic link can reach outside the folder (in a Hugging Face cache
+// snapshot, the repository folder holding its blobs). Any other *.json path
+// is read as an index. A path that is a FIFO, a device or a socket is
+// refused without being opened. config.json beside the weights is read
+// when present (Checkpoint.Config is nil otherwise); a malformed or
+// oversized one is an error naming it.
 //
 // Errors are *Error values wrapping ErrMissing, ErrUnsafePath,
 // ErrMalformed, ErrLimit, ErrNotSafetensors or ErrAmbiguous; when several
@@ -74,32 +78,32 @@ func ParseConfig(data []byte, name string, lim Limits) (*Config, error) {
 	return parseConfig(data, name, lim)
 }
 
-// effectiveLimits fills the zero fields of lim from DefaultLimits, as the
-// Limits doc promises.
+// effectiveLimits fills the zero (or negative) fields of lim from
+// DefaultLimits, as the Limits doc promises.
 func effectiveLimits(lim Limits) Limits {
 	d := DefaultLimits()
 	if lim.MaxHeaderBytes == 0 {
 		lim.MaxHeaderBytes = d.MaxHeaderBytes
 	}
-	if lim.MaxTensors == 0 {
+	if lim.MaxTensors <= 0 {
 		lim.MaxTensors = d.MaxTensors
 	}
-	if lim.MaxRank == 0 {
+	if lim.MaxRank <= 0 {
 		lim.MaxRank = d.MaxRank
 	}
-	if lim.MaxNameBytes == 0 {
+	if lim.MaxNameBytes <= 0 {
 		lim.MaxNameBytes = d.MaxNameBytes
 	}
-	if lim.MaxMetadataBytes == 0 {
+	if lim.MaxMetadataBytes <= 0 {
 		lim.MaxMetadataBytes = d.MaxMetadataBytes
 	}
-	if lim.MaxIndexBytes == 0 {
+	if lim.MaxIndexBytes <= 0 {
 		lim.MaxIndexBytes = d.MaxIndexBytes
 	}
-	if lim.MaxShards == 0 {
+	if lim.MaxShards <= 0 {
 		lim.MaxShards = d.MaxShards
 	}
-	if lim.MaxConfigBytes == 0 {
+	if lim.MaxConfigBytes <= 0 {
 		lim.MaxConfigBytes = d.MaxConfigBytes
 	}
 	if lim.Concurrency <= 0 {

@@ -467,6 +467,13 @@ func TestOpenFolder(t *testing.T) {
 			wantSource: SourceFolderGlob, wantChosen: "2 *.safetensors files (no index)", wantNames: []string{"a", "b"},
 		},
 		{
+			name: "one file of another name",
+			setup: func(t *testing.T, dir string) {
+				writeST(t, filepath.Join(dir, "consolidated.safetensors"), ts{name: "tok_embeddings.weight", shape: []int{2}})
+			},
+			wantSource: SourceFolderGlob, wantChosen: "consolidated.safetensors (the folder's only .safetensors file)", wantNames: []string{"tok_embeddings.weight"},
+		},
+		{
 			name: "several indexes, model's chosen",
 			setup: func(t *testing.T, dir string) {
 				writeST(t, filepath.Join(dir, "model-00001-of-00001.safetensors"), ts{name: "a", shape: []int{2}})
