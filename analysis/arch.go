@@ -302,6 +302,9 @@ func inferAttention(a *Architecture, roles []TensorRole, stack string, cfg *read
 
 	if q, ok := firstRole(roles, stack, false, RoleAttnQ); ok {
 		qOut, _, _ := outIn(q)
+		if !a.HeadDim.Known && a.Heads.Known && a.Heads.Value > 0 && int64(qOut)%a.Heads.Value != 0 {
+			a.problem("config_mismatch", fmt.Sprintf("attention: %s has %d rows, which %d heads (config.json %s) do not divide", q.Name, qOut, a.Heads.Value, keyA), q.Name, keyA)
+		}
 		if !a.HeadDim.Known && a.Heads.Known && a.Heads.Value > 0 {
 			a.HeadDim = known(int64(qOut)/a.Heads.Value, ev(q, fmt.Sprintf("Q rows %d / %d heads", qOut, a.Heads.Value)))
 		} else if a.HeadDim.Known && a.Heads.Known && int64(qOut) != a.Heads.Value*a.HeadDim.Value {

@@ -162,3 +162,39 @@ func FuzzAnalyze(f *testing.F) {
 		}
 	})
 }
+
+// TestExtraModules: a vision tower beside the language model is kept apart
+// (Architecture.Extras, its own term row) and does not change l, h or V.
+func TestExtraModules(t *testing.T) {
+	ts := llamaTensors(llamaSpec{l: 2, h: 64, v: 100, f: 128, heads: 4, kv: 4})
+	ts = append(ts,
+		reader.Tensor{Name: "vision_tower.vision_model.encoder.layers.0.self_attn.q_proj.weight", DType: reader.F32, Shape: []uint64{32, 32}},
+		reader.Tensor{Name: "vision_tower.vision_model.embeddings.patch_embedding.weight", DType: reader.F32, Shape: []uint64{32, 3, 4, 4}},
+		reader.Tensor{Name: "multi_modal_projector.linear_1.weight", DType: reader.F32, Shape: []uint64{64, 32}},
+	)
+	a := Analyze(ts, cfgOf(t, `{"num_attention_heads":4}`))
+	if a.Arch.Layers.Value != 2 || a.Arch.Hidden.Value != 64 {
+		t.Errorf("got l %d h %d, want 2 and 64", a.Arch.Layers.Value, a.Arch.Hidden.Value)
+	}
+	want := map[string]uint64{"vision": 32*32 + 32*3*4*4, "projector": 64 * 32}
+	if len(a.Arch.Extras) != 2 {
+		t.Fatalf("extras: got %+v, want vision and projector", a.Arch.Extras)
+	}
+	for _, m := range a.Arch.Extras {
+		if m.Params != want[m.Name] {
+			t.Errorf("%s: got %d params, want %d", m.Name, m.Params, want[m.Name])
+		}
+	}
+	var row Term
+	for _, tm := range a.Formula.Terms {
+		if tm.Name == "extra_modules" {
+			row = tm
+		}
+	}
+	if row.Checkpoint != want["vision"]+want["projector"] || row.Tensors != 3 {
+		t.Errorf("extra_modules row: got %d params in %d tensors, want %d in 3", row.Checkpoint, row.Tensors, want["vision"]+want["projector"])
+	}
+	if a.Formula.Corrected.Residual != 0 {
+		t.Errorf("residual: got %d, want 0 (%v)", a.Formula.Corrected.Residual, a.Formula.Corrected.ResidualTensors)
+	}
+}

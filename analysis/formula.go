@@ -512,20 +512,6 @@ func expertPattern(name string) string {
 	return strings.Join(comps, ".")
 }
 
-// layerPattern writes the layer index of a tensor name as "#", so layers
-// can be compared.
-func layerPattern(name string, layer int) string {
-	comps := strings.Split(name, ".")
-	ls := strconv.Itoa(layer)
-	for j := 1; j < len(comps); j++ {
-		if comps[j] == ls && layerContainers[comps[j-1]] {
-			comps[j] = "#"
-			break
-		}
-	}
-	return strings.Join(comps, ".")
-}
-
 // slot is one tensor the textbook expects.
 type slot struct {
 	name   string
@@ -577,7 +563,7 @@ func slotOf(r TensorRole, norms map[string]int) string {
 	case RoleMLPDown:
 		return pick("W_2", "b_2")
 	case RoleNorm:
-		i, ok := norms[parseName(r.Name).stem]
+		i, ok := norms[r.parts().stem]
 		if !ok || i > 1 {
 			return ""
 		}
@@ -631,7 +617,7 @@ func tensorDiff(roles []TensorRole, a *Architecture, h, v uint64) ([]LayerDiff, 
 		ld := diffLayer(byLayer[k], h, a)
 		ld.Stack, ld.Layer = k.stack, k.layer
 		ld.Textbook = 12*h*h + 13*h
-		sig, pats := layerSignature(byLayer[k], k.layer, k.stack)
+		sig, pats := layerSignature(byLayer[k], k.stack)
 		g, ok := sigs[sig]
 		if !ok {
 			g = len(groups)
@@ -848,7 +834,7 @@ func diffLayer(rs []TensorRole, h uint64, a *Architecture) LayerDiff {
 			if r.Role != RoleNorm || r.Param == "bias" {
 				continue
 			}
-			stem := parseName(r.Name).stem
+			stem := r.parts().stem
 			last := stem[strings.LastIndex(stem, ".")+1:]
 			if (last == "enorm" || last == "hnorm") != late {
 				continue
@@ -916,7 +902,7 @@ func diffLayer(rs []TensorRole, h uint64, a *Architecture) LayerDiff {
 			extras = append(extras, r)
 			continue
 		}
-		stem := parseName(r.Name).stem
+		stem := r.parts().stem
 		// A second tensor for a slot with another module name is a second
 		// block (T5's cross-attention), except the MLA chains that fill
 		// one slot with two tensors on purpose.
@@ -1001,11 +987,13 @@ func shapeString(s []uint64) string {
 
 // layerSignature is a layer's tensors up to the layer and expert indices:
 // layers with the same signature are alike.
-func layerSignature(rs []TensorRole, layer int, stack string) (string, map[string]bool) {
+func layerSignature(rs []TensorRole, stack string) (string, map[string]bool) {
 	pats := map[string]bool{}
 	var lines []string
 	for _, r := range rs {
-		p := expertPattern(layerPattern(r.Name, layer))
+		// The path inside the layer, so an encoder layer compares with a
+		// decoder layer by what it holds, not by its prefix.
+		p := r.parts().full
 		line := p + " " + shapeString(r.Shape) + " " + string(r.DType)
 		if !pats[line] {
 			pats[line] = true
@@ -1014,7 +1002,7 @@ func layerSignature(rs []TensorRole, layer int, stack string) (string, map[strin
 	}
 	n := map[string]int{}
 	for _, r := range rs {
-		n[expertPattern(layerPattern(r.Name, layer))]++
+		n[r.parts().full]++
 	}
 	var counts []string
 	for p, c := range n {
@@ -1271,12 +1259,12 @@ func roleModel(r TensorRole, d dims, mlaAttn bool) []monoSpec {
 		// gpt-oss's attention sinks: one learned logit per query head.
 		return m(1, "A")
 	}
-	if strings.HasSuffix(parseName(r.Name).stem, "eh_proj") && !b {
+	if strings.HasSuffix(r.parts().stem, "eh_proj") && !b {
 		// DeepSeek-V3's MTP projects [embedding; hidden state] (2h) back
 		// to h (DeepSeek-V3 report, section 2.2).
 		return m(2, "h", "h")
 	}
-	if strings.HasSuffix(parseName(r.Name).stem, "relative_attention_bias") {
+	if strings.HasSuffix(r.parts().stem, "relative_attention_bias") {
 		// T5's learned relative position bias: one scalar per bucket and
 		// head (relative_attention_num_buckets × num_heads).
 		return m(1, "B", "A")
@@ -1328,7 +1316,7 @@ func corrected(roles []TensorRole, a *Architecture, actual uint64) Corrected {
 		if r.Role == RoleTokenTypeEmbedding && len(r.LogicalShape) == 2 {
 			d["T"] = r.LogicalShape[0]
 		}
-		if strings.HasSuffix(parseName(r.Name).stem, "relative_attention_bias") && len(r.LogicalShape) == 2 {
+		if strings.HasSuffix(r.parts().stem, "relative_attention_bias") && len(r.LogicalShape) == 2 {
 			d["B"] = r.LogicalShape[0]
 		}
 	}

@@ -76,6 +76,14 @@ func parseName(name string) nameParts {
 	return p
 }
 
+// parts returns the tensor's parsed name, cached by AssignRoles.
+func (r TensorRole) parts() nameParts {
+	if r.np != nil {
+		return *r.np
+	}
+	return parseName(r.Name)
+}
+
 // index parses a layer or expert index; it refuses huge values so a hostile
 // name cannot make later code allocate per index.
 func index(s string) (int, bool) {
@@ -141,7 +149,7 @@ func assignRoles(fam *Family, tensors []quant.Tensor, cfg *reader.Config) []Tens
 	for i, t := range tensors {
 		p := parseName(t.Name)
 		parts[i] = p
-		r := TensorRole{Tensor: t, Role: RoleUnknown, Param: p.param, Layer: p.layer, Expert: p.expert}
+		r := TensorRole{Tensor: t, Role: RoleUnknown, Param: p.param, Layer: p.layer, Expert: p.expert, np: &parts[i]}
 		r.Stack = stackOf(p.prefix, p.layer >= 0)
 		switch {
 		case t.Kind == quant.Side:

@@ -78,6 +78,9 @@ type TensorRole struct {
 	Expert int
 	// Transposed is true where the checkpoint stores [in, out] (GPT-2 Conv1D).
 	Transposed bool
+
+	// np caches the parsed name (AssignRoles fills it; nil means parse again).
+	np *nameParts
 }
 
 // Evidence says where an inferred value came from.

@@ -21,7 +21,8 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 echo "generating the checkpoint..."
-go run ./testdata/bigckpt/cmd "$tmp/ckpt"
+wrote=$(go run ./testdata/bigckpt/cmd "$tmp/ckpt")
+echo "$wrote"
 echo "building paramscope..."
 go build -o "$tmp/paramscope" ./cmd/paramscope
 
@@ -57,7 +58,8 @@ min=$(head -n 1 "$tmp/wall.sorted")
 max=$(tail -n 1 "$tmp/wall.sorted")
 
 echo
-echo "paramscope inspect $args <DeepSeek-V3-scale checkpoint>, $runs runs after one warm-up"
+echo "paramscope inspect ${args:+$args }DIR, where DIR holds ${wrote#wrote }"
+echo "  $runs timed runs after one warm-up"
 echo "  wall time: median $median ms (min $min, max $max)"
 echo "  peak RSS:  $peak MB (largest of 5 runs)"
 echo "  target:    < 40 ms, < 80 MB"

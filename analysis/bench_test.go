@@ -1,0 +1,44 @@
+package analysis
+
+import (
+	"testing"
+
+	"github.com/paramscope/paramscope/reader"
+	"github.com/paramscope/paramscope/testdata/layouts"
+)
+
+// benchTensors builds a fixture layout in memory.
+func benchTensors(b *testing.B, name string) ([]reader.Tensor, *reader.Config) {
+	b.Helper()
+	m, err := layouts.Build(name)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ts := make([]reader.Tensor, len(m.Tensors))
+	for i, t := range m.Tensors {
+		ts[i] = reader.Tensor{Name: t.Name, DType: reader.DType(t.DType), Shape: t.Shape}
+	}
+	var cfg *reader.Config
+	if m.Config != "" {
+		if cfg, err = reader.ParseConfig([]byte(m.Config), "config.json", reader.DefaultLimits()); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return ts, cfg
+}
+
+// BenchmarkAnalyze runs the whole pipeline (classify, roles, architecture,
+// formula with every layer's diff) on real layouts: Llama-2-7B (291
+// tensors) and DeepSeek-V3 (~92,000 tensors with FP8 scales).
+func BenchmarkAnalyze(b *testing.B) {
+	for _, name := range []string{"llama-2-7b", "deepseek-v3"} {
+		b.Run(name, func(b *testing.B) {
+			ts, cfg := benchTensors(b, name)
+			b.ReportAllocs()
+			b.ResetTimer()
+			for b.Loop() {
+				Analyze(ts, cfg)
+			}
+		})
+	}
+}
