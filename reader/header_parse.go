@@ -69,7 +69,16 @@ func parseHeaderJSON(buf []byte, name string, lim Limits) (*Header, []headerTens
 	// Size the slices from a cheap count of the field every tensor has, so
 	// a well-formed header is parsed without regrowing them; the estimate is
 	// capped so hostile text cannot inflate it past the tensor cap.
-	est := min(strings.Count(s.data, `"`+hdrFieldOffsets+`"`), lim.MaxTensors)
+	est := strings.Count(s.data, `"`+hdrFieldOffsets+`"`)
+	if est > lim.MaxTensors {
+		// Likely over the cap: count the entries with a skim that allocates
+		// nothing, so 1.6 million tiny tensors are refused before a million
+		// of them are built.
+		if at := nthTopLevelEntry(s.data, lim.MaxTensors+2); at >= 0 {
+			return nil, nil, s.errAt(at, ErrLimit, "", "more than %d tensors in one file (raise the cap to accept it)", lim.MaxTensors)
+		}
+		est = lim.MaxTensors
+	}
 	h := &Header{File: name, Tensors: make([]Tensor, 0, est)}
 	locs := make([]headerTensorLoc, 0, est)
 	arena := make([]uint64, 0, 3*est)
@@ -156,6 +165,47 @@ func parseHeaderJSON(buf []byte, name string, lim Limits) (*Header, []headerTens
 		h.Warnings = append(h.Warnings, Warning{Code: "unknown_field", File: name, Message: msg})
 	}
 	return h, locs, nil
+}
+
+// nthTopLevelEntry returns the position of the ':' of the n-th member of
+// the top-level object, or -1 when there are fewer. It only skims: strings
+// are skipped with IndexByte and nesting is tracked by bracket count, which
+// is enough because the full parse that follows validates everything. n
+// counts __metadata__ too, so callers ask for one more than the tensor cap.
+func nthTopLevelEntry(d string, n int) int {
+	depth, count := 0, 0
+	for i := 0; i < len(d); i++ {
+		switch d[i] {
+		case '"':
+			for {
+				j := strings.IndexByte(d[i+1:], '"')
+				if j < 0 {
+					return -1
+				}
+				i += 1 + j
+				// The quote closes the string unless an odd run of
+				// backslashes escapes it.
+				k := i - 1
+				for k >= 0 && d[k] == '\\' {
+					k--
+				}
+				if (i-1-k)%2 == 0 {
+					break
+				}
+			}
+		case '{', '[':
+			depth++
+		case '}', ']':
+			depth--
+		case ':':
+			if depth == 1 {
+				if count++; count == n {
+					return i
+				}
+			}
+		}
+	}
+	return -1
 }
 
 // checkDuplicates refuses two tensors with the same name: the spec forbids

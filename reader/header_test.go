@@ -263,3 +263,28 @@ func TestOpenFileSparse100GB(t *testing.T) {
 		t.Errorf("got FileSize %d DataLen %d Stub %v, want %d %d false", h.FileSize, h.DataLen, h.Stub, uint64(size), data)
 	}
 }
+
+// TestNthTopLevelEntry checks the skim that refuses too many tensors before
+// building them: colons inside strings (escaped quotes and backslashes
+// included) and nested objects do not count.
+func TestNthTopLevelEntry(t *testing.T) {
+	tests := []struct {
+		data string
+		n    int
+		want int
+	}{
+		{`{"a":1,"b":2}`, 2, 10},
+		{`{"a":1,"b":2}`, 3, -1},
+		{`{"a:\\":1,"b":{"c":1,"d":[{"e":1}]}}`, 2, 13},
+		{`{"a\\":1,"b\\\":c":2}`, 2, 18},
+		{`{"a\\":1,"b\\\":c":2}`, 3, -1},
+		{`{"unterminated`, 1, -1},
+	}
+	for _, tc := range tests {
+		t.Run(tc.data, func(t *testing.T) {
+			if got := nthTopLevelEntry(tc.data, tc.n); got != tc.want {
+				t.Errorf("got %d, want %d", got, tc.want)
+			}
+		})
+	}
+}
