@@ -48,6 +48,11 @@ type FormulaReport struct {
 	Assumptions []Assumption `json:"assumptions"`
 	// Corrected is the formula that fits this checkpoint.
 	Corrected Corrected `json:"corrected"`
+	// Active is, for mixture-of-experts models, the parameters one token
+	// uses: Actual without the extra modules (MTP, vision) and without the
+	// routed experts it is not sent to, (E - k)/E of them; 0 for dense models.
+	Active     uint64 `json:"active_parameters,omitempty"`
+	ActiveNote string `json:"active_note,omitempty"`
 	// Findings are the formula's own findings.
 	Findings []findings.Finding `json:"findings,omitempty"`
 }

@@ -39,6 +39,9 @@ type famCase struct {
 type famMoE struct {
 	experts, topK, shared, dense int64
 	expertFFN                    int64
+	// active is the per-token count (Formula's Active), from the source
+	// cited on the row.
+	active uint64
 }
 
 // TestFamilies reads every committed fixture end to end (reader.Open, then
@@ -92,7 +95,10 @@ func TestFamilies(t *testing.T) {
 			actual: 7_241_732_096, corrected: "l·(2h² + 2h·G·d + 3h·f + 2h) + 2V·h + h"},
 		// Mixtral-8x7B: FORMULAS.md, 8 experts of width 14336, top-2.
 		{name: "mixtral-8x7b", family: "mixtral", l: 32, h: 4096, v: 32000, f: 14336, heads: 32, kv: 8, d: 128, norm: "rmsnorm", bias: "none", gated: true,
-			actual: 46_702_792_704, moe: &famMoE{experts: 8, topK: 2, shared: 0, dense: 0, expertFFN: 14336},
+			actual: 46_702_792_704, moe: &famMoE{experts: 8, topK: 2, shared: 0, dense: 0, expertFFN: 14336,
+				// FORMULAS.md's Mixtral sizes with 2 of 8 experts:
+				// 32·(2h² + 2h·1024 + 2·3h·14336 + 8h + 2h) + 2·32000·h + h, the paper's "13B active".
+				active: 12_879_925_248},
 			corrected: "l·(2h² + 2h·G·d + 3E·h·f_e + E·h + 2h) + 2V·h + h"},
 		// Qwen2.5-7B: biases on Q, K, V only; 7,615,616,512 (Hub).
 		{name: "qwen2.5-7b", family: "llama", l: 28, h: 3584, v: 152064, f: 18944, heads: 28, kv: 4, d: 128, norm: "rmsnorm", bias: "qkv", gated: true,
@@ -113,15 +119,23 @@ func TestFamilies(t *testing.T) {
 		// 1 shared expert of 2048, top-8, 3 dense layers of 18432, MTP layer
 		// 61; the Hub's 684,531,386,000 also counts the FP8 block scales.
 		{name: "deepseek-v3", family: "deepseek", l: 61, h: 7168, v: 129280, f: 18432, heads: 128, kv: 128, d: 192, norm: "rmsnorm", bias: "none", gated: true,
-			actual: 684_489_845_504, stored: "side", moe: &famMoE{experts: 256, topK: 8, shared: 1, dense: 3, expertFFN: 2048}, mla: [2]int64{1536, 512}},
+			actual: 684_489_845_504, stored: "side", moe: &famMoE{experts: 256, topK: 8, shared: 1, dense: 3, expertFFN: 2048,
+				// The V3 report's "37B activated" (MTP excluded): 671,026,419,200
+				// minus 248 idle experts × 3·7168·2048 in 58 MoE layers.
+				active: 37_552_297_472}, mla: [2]int64{1536, 512}},
 		// gpt-oss-20b and -120b (MXFP4 experts, stacked [E, ...] with biases,
 		// attention sinks): the Hub's counts without the block scales
 		// (facts: huggingface.js spec), 20,914,757,184 and 116,829,156,672.
 		{name: "quant-gpt-oss-20b", family: "gpt_oss", l: 24, h: 2880, v: 201088, f: 2880, heads: 64, kv: 8, d: 64, norm: "rmsnorm", bias: "all", gated: true,
-			actual: 20_914_757_184, moe: &famMoE{experts: 32, topK: 4, expertFFN: 2880},
+			actual: 20_914_757_184, moe: &famMoE{experts: 32, topK: 4, expertFFN: 2880,
+				// OpenAI's model card: 3.61B active, which leaves out the token
+				// embedding (201088·2880 = 579,133,440): 3,608,307,264 + 579,133,440.
+				active: 4_187_440_704},
 			corrected: "l·(2h·A·d + 2h·G·d + 3E·h·f_e + 2E·h + 3h + A + A·d + 2G·d + 2E·f_e + E) + 2V·h + h"},
 		{name: "quant-gpt-oss-120b", family: "gpt_oss", l: 36, h: 2880, v: 201088, f: 2880, heads: 64, kv: 8, d: 64, norm: "rmsnorm", bias: "all", gated: true,
-			actual: 116_829_156_672, moe: &famMoE{experts: 128, topK: 4, expertFFN: 2880},
+			actual: 116_829_156_672, moe: &famMoE{experts: 128, topK: 4, expertFFN: 2880,
+				// Model card: 5.13B active without the embedding: 5,132,849,472 + 579,133,440.
+				active: 5_711_982_912},
 			corrected: "l·(2h·A·d + 2h·G·d + 3E·h·f_e + 2E·h + 3h + A + A·d + 2G·d + 2E·f_e + E) + 2V·h + h"},
 		// Quantized Llamas: roles and counts come from the logical shapes
 		// quant.Classify unpacks (GPTQ qweight, bitsandbytes 4-bit), so the
@@ -218,6 +232,9 @@ func TestFamilies(t *testing.T) {
 				checkInt("top-k", ar.MoE.TopK, tc.moe.topK)
 				checkInt("shared experts", ar.MoE.SharedExperts, tc.moe.shared)
 				checkInt("expert width", ar.MoE.ExpertFFN, tc.moe.expertFFN)
+				if got := a.Formula.Active; got != tc.moe.active {
+					t.Errorf("active: got %d, want %d (%s)", got, tc.moe.active, a.Formula.ActiveNote)
+				}
 				if got := int64(len(ar.MoE.DenseLayers)); got != tc.moe.dense {
 					t.Errorf("dense layers: got %v, want %d", ar.MoE.DenseLayers, tc.moe.dense)
 				}

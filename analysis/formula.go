@@ -197,11 +197,44 @@ func Formula(roles []TensorRole, arch *Architecture) *FormulaReport {
 		f.Findings = append(f.Findings, findings.Finding{Level: findings.Warning, Code: "formula_incomplete",
 			Message: fmt.Sprintf("the textbook formula needs l, h and V; known: l %v, h %v, V %v", arch.Layers.Known, arch.Hidden.Known, arch.Vocab.Known)})
 	}
+	f.Active, f.ActiveNote = active(roles, arch, f.Actual)
 	f.Terms = terms(roles, arch, l, h, v)
 	f.Layers, f.Groups, f.Outside = tensorDiff(roles, arch, h, v)
 	f.Assumptions = assumptions(arch, h)
 	f.Corrected = corrected(roles, arch, f.Actual)
 	return f
+}
+
+// active counts what one token uses in an MoE model: every parameter but
+// the extra modules and the routed experts it is not routed to (the
+// Mixtral and DeepSeek-V3 papers' "active" or "activated" parameters).
+func active(roles []TensorRole, a *Architecture, actual uint64) (uint64, string) {
+	if a.MoE == nil || !a.MoE.Experts.Known || !a.MoE.TopK.Known || a.MoE.Experts.Value <= 0 ||
+		a.MoE.TopK.Value < 0 || a.MoE.TopK.Value > a.MoE.Experts.Value {
+		return 0, ""
+	}
+	var extra, routed uint64
+	for _, r := range roles {
+		if !counted(r) {
+			continue
+		}
+		switch {
+		case isExtraStack(r.Stack):
+			extra += r.LogicalParams
+		case r.Role == RoleExpertUp || r.Role == RoleExpertGate || r.Role == RoleExpertDown || r.Role == RoleExpertGateUp:
+			routed += r.LogicalParams
+		}
+	}
+	e, k := uint64(a.MoE.Experts.Value), uint64(a.MoE.TopK.Value)
+	idle := routed / e * (e - k)
+	if actual < extra+idle {
+		return 0, ""
+	}
+	note := fmt.Sprintf("top-%d of %d routed experts: %s routed-expert parameters, %s of them idle per token", k, e, comma(routed), comma(idle))
+	if extra > 0 {
+		note += fmt.Sprintf("; the %s parameters of extra modules left out", comma(extra))
+	}
+	return actual - extra - idle, note
 }
 
 // counted reports whether a tensor adds to the parameter count.
@@ -346,7 +379,15 @@ func cause(t *Term, a *Architecture, roles []TensorRole, l, h, v uint64, names [
 		var parts []string
 		if a.MoE != nil {
 			m := a.MoE
-			s := fmt.Sprintf("mixture of experts: %d routed experts of width %s", m.Experts.Value, comma(uint64(m.ExpertFFN.Value)))
+			mats := uint64(2)
+			if a.GatedMLP.Value {
+				mats = 3
+			}
+			fe := uint64(max(m.ExpertFFN.Value, 0))
+			s := fmt.Sprintf("mixture of experts: %d routed experts, each an MLP of %d matrices of width %s (%s parameters each)", m.Experts.Value, mats, comma(fe), comma(mats*h*fe))
+			if m.TopK.Known {
+				s += fmt.Sprintf(", top-%d per token", m.TopK.Value)
+			}
 			if m.SharedExperts.Value > 0 {
 				s += fmt.Sprintf(" plus %d shared (width %s)", m.SharedExperts.Value, comma(uint64(m.SharedFFN.Value)))
 			}
@@ -375,14 +416,20 @@ func cause(t *Term, a *Architecture, roles []TensorRole, l, h, v uint64, names [
 		}
 		return strings.Join(parts, "; ")
 	case "layer_norms":
-		per := div(uint64(t.Tensors), uint64(max(a.Layers.Value+a.EncoderLayers.Value, 1)))
+		var weights uint64
+		for _, r := range roles {
+			if termOf(r) == "layer_norms" && r.Param != "bias" {
+				weights++
+			}
+		}
+		per := div(weights, uint64(max(a.Layers.Value+a.EncoderLayers.Value, 1)))
 		var s string
 		if a.Norm.Value == "rmsnorm" {
 			s = "RMSNorm has γ only (no β): h per norm"
 		} else {
 			s = "LayerNorm with γ and β: 2h per norm"
 		}
-		s += fmt.Sprintf("; %d norm tensors per layer", per)
+		s += fmt.Sprintf("; %d norms per layer", per)
 		if a.ParallelBlocks.Value {
 			s += " (attention and MLP in parallel)"
 		}

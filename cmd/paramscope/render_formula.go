@@ -157,6 +157,9 @@ func textFormula(w *bufio.Writer, c *formulaEntry, allLayers bool) {
 	t.add("approximation 12lh²", fmlComma(f.Approx))
 	t.add("actual parameters", fmlComma(f.Actual))
 	t.add("difference", fmlSigned(f.Diff), fmlPercent(f.RelDiff))
+	if f.Active > 0 {
+		t.add("active per token", fmlComma(f.Active), escapeLine(f.ActiveNote))
+	}
 	t.write(w)
 
 	w.WriteString("\nTerms\n")
@@ -323,6 +326,9 @@ func mdFormula(w *bufio.Writer, c *formulaEntry, allLayers bool) {
 	fmt.Fprintf(w, "| approximation 12lh² | %s |\n", fmlComma(f.Approx))
 	fmt.Fprintf(w, "| actual parameters | %s |\n", fmlComma(f.Actual))
 	fmt.Fprintf(w, "| difference | %s (%s) |\n", fmlSigned(f.Diff), fmlPercent(f.RelDiff))
+	if f.Active > 0 {
+		fmt.Fprintf(w, "| active per token | %s (%s) |\n", fmlComma(f.Active), fmlMDText(f.ActiveNote))
+	}
 
 	w.WriteString("\n### Terms\n\n| term | textbook formula | textbook | checkpoint | difference | cause |\n|---|---|---:|---:|---:|---|\n")
 	for _, x := range f.Terms {
