@@ -146,6 +146,9 @@ func InferArchitecture(roles []TensorRole, cfg *reader.Config) *Architecture {
 	}
 	if v, k, ok := configInt(cfg, keysMaxPos...); ok {
 		a.MaxPositions = known(v, Evidence{ConfigKey: k})
+		if p := a.LearnedPositions; p.Value > 0 && p.Value < v {
+			a.warn("config_mismatch", fmt.Sprintf("positions: config.json %s = %d, but the learned position table %s has only %d rows", k, v, p.Evidence.Tensor, p.Value), k, p.Evidence.Tensor)
+		}
 	} else if a.LearnedPositions.Value > 0 {
 		a.MaxPositions = known(a.LearnedPositions.Value, a.LearnedPositions.Evidence)
 	} else {

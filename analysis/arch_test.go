@@ -198,3 +198,13 @@ func TestExtraModules(t *testing.T) {
 		t.Errorf("residual: got %d, want 0 (%v)", a.Formula.Corrected.Residual, a.Formula.Corrected.ResidualTensors)
 	}
 }
+
+// TestPositionsShort: a learned position table shorter than the positions
+// config.json declares is a warning with both numbers.
+func TestPositionsShort(t *testing.T) {
+	a := Analyze(gpt2Tensors(1, 16, 50, 512), cfgOf(t, `{"n_head":2,"n_positions":1024}`))
+	f, ok := findingWith(a.Findings, "config_mismatch", "n_positions = 1024", "only 512 rows")
+	if !ok || f.Level != findings.Warning {
+		t.Errorf("got %+v, want a warning naming 1024 and 512", a.Findings)
+	}
+}

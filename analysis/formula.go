@@ -352,7 +352,15 @@ func cause(t *Term, a *Architecture, roles []TensorRole, l, h, v uint64, names [
 			if G == 1 {
 				kind = "multi-query"
 			}
-			parts = append(parts, fmt.Sprintf("%s attention: K and V project to %s = %d heads × %d, so attention weights are 2h·%s + 2h·%s per layer", kind, comma(G*d), G, d, comma(A*d), comma(G*d)))
+			heads := "heads"
+			if G == 1 {
+				heads = "head"
+			}
+			qo := "2h²"
+			if A*d != h {
+				qo = "2h·" + comma(A*d)
+			}
+			parts = append(parts, fmt.Sprintf("%s attention: K and V project to %s = %d %s × %d, so attention weights are %s + 2h·%s per layer", kind, comma(G*d), G, heads, d, qo, comma(G*d)))
 		}
 		switch a.Bias.Value {
 		case "none":
