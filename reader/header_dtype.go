@@ -57,6 +57,27 @@ func lookupDType(s string) (DType, bool) {
 	return "", false
 }
 
+// dtypeBitSize is DType.Bits as a switch on the interned constants, which
+// is cheaper than the map lookup on the per-tensor path of a 90k-tensor
+// header (Dtype::bitsize in safetensors/src/tensor.rs).
+func dtypeBitSize(d DType) uint64 {
+	switch d {
+	case BOOL, U8, I8, F8_E5M2, F8_E4M3, F8_E8M0, F8_E4M3FNUZ, F8_E5M2FNUZ:
+		return 8
+	case I16, U16, F16, BF16:
+		return 16
+	case I32, U32, F32:
+		return 32
+	case F64, I64, U64, C64:
+		return 64
+	case F4:
+		return 4
+	case F6_E2M3, F6_E3M2:
+		return 6
+	}
+	return 0
+}
+
 // dtypeAliases are spellings other tools use for a safetensors dtype
 // (PyTorch, OCP Microscaling, NVIDIA), mapped to the spelling of the
 // safetensors spec (enum Dtype in safetensors/src/tensor.rs). The reader

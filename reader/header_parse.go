@@ -20,6 +20,10 @@ const (
 	hdrFieldOffsets = "data_offsets"
 )
 
+// minEntryBytes is the length of the shortest possible tensor entry,
+// `"":{"dtype":"U8","shape":[],"data_offsets":[0,0]}`.
+const minEntryBytes = 49
+
 // headerTensorLoc remembers where a tensor's entry was in the header and where
 // its dimensions sit in the shared shape arena.
 type headerTensorLoc struct {
@@ -66,12 +70,18 @@ func parseHeaderJSON(buf []byte, name string, lim Limits) (*Header, []headerTens
 	}
 	s.pos++
 
-	// Size the slices from a cheap count of the field every tensor has, so
-	// a well-formed header is parsed without regrowing them; the estimate is
-	// capped so hostile text cannot inflate it past the tensor cap.
-	est := strings.Count(s.data, `"`+hdrFieldOffsets+`"`)
+	// Size the slices from a cheap estimate, so a well-formed header is
+	// parsed without regrowing them: every tensor entry has exactly two '['
+	// (shape and data_offsets), and counting one byte is a vectorised pass.
+	// The estimate is checked against the tensor cap so hostile text cannot
+	// inflate it.
+	est := strings.Count(s.data, "[") / 2
+	// No entry is shorter than `"":{"dtype":"U8","shape":[],"data_offsets":[0,0]}`
+	// (49 bytes), so '[' inside other values cannot push the slices past a
+	// small multiple of the header's size.
+	est = min(est, len(s.data)/minEntryBytes)
 	if est > lim.MaxTensors {
-		// Likely over the cap: count the entries with a skim that allocates
+		// Possibly over the cap: count the entries with a skim that allocates
 		// nothing, so 1.6 million tiny tensors are refused before a million
 		// of them are built.
 		if at := nthTopLevelEntry(s.data, lim.MaxTensors+2); at >= 0 {

@@ -288,3 +288,61 @@ func TestNthTopLevelEntry(t *testing.T) {
 		})
 	}
 }
+
+// TestSWARSpecial checks the 8-byte test of the string fast path against a
+// byte loop: every special byte in every position, and plain words.
+func TestSWARSpecial(t *testing.T) {
+	plain := []byte("abcdefgh")
+	for _, c := range []byte{'"', '\\', 0x00, 0x01, 0x1f} {
+		for pos := range 8 {
+			w := bytes.Clone(plain)
+			w[pos] = c
+			if got := swarSpecial(load64(string(w), 0)); !got {
+				t.Errorf("got false for %q, want true", w)
+			}
+		}
+	}
+	for _, w := range []string{"abcdefgh", "        ", "\x20\x7f\x80\xff!#[]", "\u00e9\u00e9\u00e9\u00e9", "model.la"} {
+		if got := swarSpecial(load64(w, 0)); got {
+			t.Errorf("got true for %q, want false", w)
+		}
+	}
+	for c := range 256 {
+		w := strings.Repeat(string([]byte{byte(c)}), 8)
+		want := c == '"' || c == '\\' || c < 0x20
+		if got := swarSpecial(load64(w, 0)); got != want {
+			t.Errorf("got %v for byte %#02x, want %v", got, c, want)
+		}
+	}
+}
+
+// TestDTypeBitSize keeps the switch used on the hot path equal to the
+// DType.Bits table.
+func TestDTypeBitSize(t *testing.T) {
+	for _, d := range DTypes() {
+		if got, want := dtypeBitSize(d), d.Bits(); got != want {
+			t.Errorf("%s: got %d bits, want %d", d, got, want)
+		}
+	}
+	if got := dtypeBitSize("F128"); got != 0 {
+		t.Errorf("F128: got %d bits, want 0", got)
+	}
+}
+
+// TestBracketsDoNotInflateAllocation: the slices are sized from a count of
+// '[' (two per tensor entry); an unknown field holding 200,000 empty arrays
+// must not make ParseHeader allocate for 100,000 tensors.
+func TestBracketsDoNotInflateAllocation(t *testing.T) {
+	js := `{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8],"x":[` + strings.Repeat("[],", 199_999) + `[]]}}`
+	file := H(js, zeroBytes(8))
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	h, err := ParseHeader(bytes.NewReader(file), int64(len(file)), "m.safetensors", Limits{})
+	runtime.ReadMemStats(&after)
+	if err != nil || len(h.Tensors) != 1 {
+		t.Fatalf("got %v, want one tensor", err)
+	}
+	if got, limit := after.TotalAlloc-before.TotalAlloc, uint64(5*len(file)); got > limit {
+		t.Errorf("got %d bytes allocated for a %d-byte header, want at most %d", got, len(file), limit)
+	}
+}

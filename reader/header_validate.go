@@ -30,7 +30,7 @@ func checkLayout(h *Header, dataAvail uint64, locs []headerTensorLoc) *Error {
 			}
 			elems = lo
 		}
-		hi, nbits := bits.Mul64(elems, t.DType.Bits())
+		hi, nbits := bits.Mul64(elems, dtypeBitSize(t.DType))
 		if hi != 0 {
 			return errAt(i, "shape %v of %s is more than 2^64 bits", t.Shape, t.DType)
 		}

@@ -117,6 +117,27 @@ var stringSpecial = func() (t [256]bool) {
 	return t
 }()
 
+// load64 reads 8 bytes of s at i as a little-endian word (the compiler
+// merges the byte loads into one).
+func load64(s string, i int) uint64 {
+	_ = s[i+7]
+	return uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+		uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+}
+
+// swarSpecial reports whether any byte of w is '"', '\\' or below 0x20,
+// using the classic test for a zero byte, (v - 0x01..01) & ^v & 0x80..80
+// (Hacker's Delight, section 6-1), on w xor '"', w xor '\\', and for
+// "less than 0x20" (w - 0x20..20) & ^w & 0x80..80. Each test is exact as
+// a yes/no answer for the whole word (a borrow can only mark bytes above a
+// byte that really matches).
+func swarSpecial(w uint64) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	q := w ^ (ones * '"')
+	b := w ^ (ones * '\\')
+	return ((q-ones)&^q|(b-ones)&^b|(w-ones*0x20)&^w)&highs != 0
+}
+
 // readString reads the JSON string at pos. A string longer than max raw
 // bytes is refused with ErrLimit as soon as the scan passes max, so a
 // 98 MB name costs no allocation. what names the string in errors
@@ -131,8 +152,13 @@ func (s *headerScanner) readString(max int, what, tensor string) (string, *Error
 	if limit := i + max + 1; max >= 0 && limit < end {
 		end = limit
 	}
-	// Fast path: no escapes, the string is a substring of the header. One
-	// table load per byte decides whether the byte needs a closer look.
+	// Fast path: no escapes, the string is a substring of the header. Eight
+	// bytes at a time are tested for a quote, a backslash or a control byte
+	// at once (the "has zero byte" bit trick); then one table load per byte
+	// decides whether the byte needs a closer look.
+	for i+8 <= end && !swarSpecial(load64(s.data, i)) {
+		i += 8
+	}
 	for ; i < end; i++ {
 		c := s.data[i]
 		if !stringSpecial[c] {
