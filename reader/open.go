@@ -52,6 +52,9 @@ func Open(ctx context.Context, path string, lim Limits) (*Checkpoint, error) {
 		return nil, err
 	}
 	ck.Dir = filepath.Dir(path)
+	if filepath.Base(path) == ConfigName {
+		return nil, errorf(ErrNotSafetensors, path, -1, "", "is the model's configuration, not its weights; name the folder, an index or a .safetensors file")
+	}
 	if strings.HasSuffix(path, ".json") {
 		return openIndexPath(ctx, ck, lim)
 	}

@@ -562,6 +562,7 @@ func TestOpenPaths(t *testing.T) {
 	defer l.Close()
 	single := filepath.Join(dir, "one", "weights.safetensors")
 	writeST(t, single, ts{name: "a", shape: []int{2, 2}})
+	writeText(t, filepath.Join(dir, "one", "config.json"), `{"hidden_size":2}`)
 	tests := []struct {
 		path     string
 		sentinel error
@@ -571,6 +572,7 @@ func TestOpenPaths(t *testing.T) {
 		{sock, ErrNotSafetensors, "socket"},
 		{"/dev/zero", ErrNotSafetensors, "device"},
 		{filepath.Join(dir, "nope"), ErrMissing, "no such file or folder"},
+		{filepath.Join(dir, "one", "config.json"), ErrNotSafetensors, "not its weights"},
 	}
 	for _, tt := range tests {
 		t.Run(filepath.Base(tt.path), func(t *testing.T) {
@@ -585,6 +587,9 @@ func TestOpenPaths(t *testing.T) {
 		}
 		if ck.Source != SourceFile || ck.Chosen != "weights.safetensors (file)" || len(ck.Tensors) != 1 || ck.Tensors[0].File != "weights.safetensors" {
 			t.Errorf("got %q %q %v, want file weights.safetensors with tensor a", ck.Source, ck.Chosen, ck.Tensors)
+		}
+		if h, ok := ck.Config.Int("hidden_size"); !ok || h != 2 {
+			t.Errorf("got config hidden_size %d (ok %v), want 2 from the config.json beside the file", h, ok)
 		}
 	})
 	t.Run("cancelled", func(t *testing.T) {
