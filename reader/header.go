@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"syscall"
 )
 
 // prefixLen is the size of the header length prefix: an 8-byte
@@ -146,8 +147,8 @@ func notSafetensors(name string, p []byte, fallback string) *Error {
 //
 // The path is checked with Stat before it is opened, so a FIFO, a device
 // (/dev/zero), a socket or a directory is refused at once instead of
-// blocking or streaming forever; the opened file is checked again to be
-// the same regular file. Only 8 + N bytes are read, so a 100 GB (even
+// blocking or streaming forever; the file is opened non-blocking and
+// checked again to be the same regular file. Only 8 + N bytes are read, so a 100 GB (even
 // sparse) file costs what its header costs.
 func OpenFile(path string, lim Limits) (*Header, error) {
 	fi, err := os.Stat(path)
@@ -157,7 +158,10 @@ func OpenFile(path string, lim Limits) (*Header, error) {
 	if !fi.Mode().IsRegular() {
 		return nil, errorf(ErrNotSafetensors, path, -1, "", "is %s, expected a regular .safetensors file", describeFileMode(fi.Mode()))
 	}
-	f, err := os.Open(path)
+	// O_NONBLOCK: should the path be swapped for a FIFO between Stat and
+	// Open, the open returns at once instead of waiting for a writer; it
+	// changes nothing for a regular file.
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return nil, openFileError(path, err)
 	}
