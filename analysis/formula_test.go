@@ -1,7 +1,12 @@
 package analysis
 
 import (
+	"context"
+	"path/filepath"
+	"strings"
 	"testing"
+
+	"github.com/paramscope/paramscope/reader"
 )
 
 // The GPT-2 numbers come from FORMULAS.md: the article's 12lh² + 13lh + Vh
@@ -36,14 +41,19 @@ func TestFormulaGPT2(t *testing.T) {
 	if f.Corrected.Residual != 0 {
 		t.Errorf("corrected residual: got %d, want 0 (%s; %v)", f.Corrected.Residual, f.Corrected.Symbolic, f.Corrected.ResidualTensors)
 	}
-	t.Logf("%s\n%s", f.Corrected.Symbolic, f.Corrected.Numeric)
-	for _, l := range f.Layers[:1] {
-		for _, r := range l.Rows {
-			t.Logf("%-16s %v %d %s %v %s", r.Textbook, r.ExpectedShape, r.ExpectedParams, r.Status, r.Tensors, r.Note)
+	// Every textbook tensor of a GPT-2 layer is there with its shape
+	// (Conv1D's [in, out] read as [out, in]); the mask is a buffer.
+	for _, r := range f.Layers[0].Rows {
+		want := StatusMatch
+		if r.Textbook == "" {
+			want = StatusBuffer
+		}
+		if r.Status != want {
+			t.Errorf("layer 0 %s %v: got %s, want %s", r.Textbook, r.Tensors, r.Status, want)
 		}
 	}
-	for _, tm := range f.Terms {
-		t.Logf("%s %d %d %d %s", tm.Name, tm.Textbook, tm.Checkpoint, tm.Diff, tm.Cause)
+	if got := len(f.Groups); got != 1 || !f.Groups[0].Representative || len(f.Groups[0].Layers) != 12 {
+		t.Errorf("groups: got %+v, want one representative group of 12 layers", f.Groups)
 	}
 }
 
@@ -67,14 +77,120 @@ func TestFormulaLlama2(t *testing.T) {
 	if got, want := f.Corrected.Symbolic, "l·(4h² + 3h·f + 2h) + 2V·h + h"; got != want {
 		t.Errorf("corrected: got %q, want %q", got, want)
 	}
-	t.Logf("%s\n%s", f.Corrected.Symbolic, f.Corrected.Numeric)
+	// Every deviation named, with its number.
+	causes := map[string]Term{}
 	for _, tm := range f.Terms {
-		t.Logf("%s %d %d %d %s", tm.Name, tm.Textbook, tm.Checkpoint, tm.Diff, tm.Cause)
+		causes[tm.Name] = tm
 	}
+	for _, tc := range []struct {
+		term     string
+		diff     int64
+		contains []string
+	}{
+		{"attention", -32 * 4 * 4096, []string{"no biases"}},
+		{"mlp", 32 * (3*4096*11008 - 8*4096*4096 - 5*4096), []string{"gated MLP", "11,008", "no MLP biases"}},
+		{"layer_norms", -32 * 2 * 4096, []string{"RMSNorm", "2 norms per layer"}},
+		{"embedding", 0, nil},
+		{"lm_head", 32000 * 4096, []string{"untied"}},
+		{"final_norm", 4096, []string{"final RMSNorm"}},
+	} {
+		got, ok := causes[tc.term]
+		if !ok {
+			t.Errorf("no %s row", tc.term)
+			continue
+		}
+		if got.Diff != tc.diff {
+			t.Errorf("%s: got difference %d, want %d", tc.term, got.Diff, tc.diff)
+		}
+		for _, c := range tc.contains {
+			if !strings.Contains(got.Cause, c) {
+				t.Errorf("%s: cause %q does not name %q", tc.term, got.Cause, c)
+			}
+		}
+	}
+	holds := map[string]bool{}
 	for _, as := range f.Assumptions {
-		t.Logf("%v %s: %s", as.Holds, as.Text, as.Evidence)
+		holds[as.Name] = as.Holds
+	}
+	for name, want := range map[string]bool{"multi_head_attention": true, "mlp_4h_two_matrices": false, "biases_everywhere": false,
+		"layernorm_with_beta": false, "tied_embeddings": false, "no_learned_positions": true, "dense": true} {
+		if holds[name] != want {
+			t.Errorf("assumption %s: got holds %v, want %v", name, holds[name], want)
+		}
 	}
 	for _, fi := range a.Findings {
-		t.Logf("finding %+v", fi)
+		t.Errorf("unexpected finding %s: %s", fi.Code, fi.Message)
 	}
+}
+
+// TestTensorDiffFixtures checks the per-tensor diff on committed fixtures:
+// the diff names what differs and why, and layer kinds group as the
+// models are built (DeepSeek-V3: first_k_dense_replace 3, MTP layer 61).
+func TestTensorDiffFixtures(t *testing.T) {
+	// Llama-3-8B (config.json: 8 KV heads of 128, intermediate 14336).
+	f := fixtureFormula(t, "llama-3-8b")
+	rows := map[string]TensorDiff{}
+	var extras []TensorDiff
+	for _, r := range f.Layers[0].Rows {
+		if r.Textbook == "" {
+			extras = append(extras, r)
+			continue
+		}
+		rows[r.Textbook] = r
+	}
+	for _, tc := range []struct {
+		slot, status, note string
+	}{
+		{"W_Q", StatusMatch, ""},
+		{"b_Q", StatusMissing, "no bias"},
+		{"W_K", StatusDifferent, "[1024, 4096] instead of [4096, 4096]: 8 key/value heads × 128"},
+		{"W_1", StatusDifferent, "[14336, 4096] instead of [16384, 4096]: MLP width f = 14336"},
+		{"LN1 β", StatusMissing, "no bias"},
+	} {
+		if got := rows[tc.slot]; got.Status != tc.status || got.Note != tc.note {
+			t.Errorf("llama-3-8b %s: got %s %q, want %s %q", tc.slot, got.Status, got.Note, tc.status, tc.note)
+		}
+	}
+	if len(extras) != 1 || extras[0].Role != RoleMLPGate || extras[0].Status != StatusExtra {
+		t.Errorf("llama-3-8b extras: got %+v, want the gate projection", extras)
+	}
+
+	// DeepSeek-V3: three layer kinds.
+	f = fixtureFormula(t, "deepseek-v3")
+	type group struct {
+		stack  string
+		layers string
+		rep    bool
+	}
+	var got []group
+	for _, g := range f.Groups {
+		got = append(got, group{g.Stack, ranges(g.Layers), g.Representative})
+	}
+	want := []group{{StackDecoder, "0–2", false}, {StackDecoder, "3–60", true}, {StackMTP, "61", false}}
+	if len(got) != len(want) {
+		t.Fatalf("deepseek-v3 groups: got %+v, want %+v", got, want)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("deepseek-v3 group %d: got %+v, want %+v", i, got[i], want[i])
+		}
+	}
+	// A MoE layer's experts fold into one row per matrix: 256 tensors each.
+	for _, r := range f.Layers[3].Rows {
+		if r.Role == RoleExpertGate && r.Status == StatusExtra {
+			if r.Tensors[0].Count != 256 || r.Params != 256*2048*7168 {
+				t.Errorf("expert gate row: got %d tensors, %d params, want 256 and %d", r.Tensors[0].Count, r.Params, 256*2048*7168)
+			}
+		}
+	}
+}
+
+// fixtureFormula reads a committed fixture and runs the pipeline.
+func fixtureFormula(t *testing.T, name string) *FormulaReport {
+	t.Helper()
+	ck, err := reader.Open(context.Background(), filepath.Join("..", "testdata", "models", name), reader.DefaultLimits())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return Analyze(ck.Tensors, ck.Config).Formula
 }
