@@ -20,8 +20,9 @@ import (
 // (paths, file and tensor names, metadata, messages that quote them) goes
 // through escapeLine, or mdCode in Markdown.
 
-// maxTextFiles is how many files the text and Markdown formats list one by
-// one; a 163-shard checkpoint would otherwise bury the summary. JSON lists all.
+// maxTextFiles caps the rows of the file table in text and Markdown: past
+// it, maxTextFiles-1 files and a row saying how many more there are. A
+// 163-shard checkpoint would otherwise bury the summary; JSON lists all.
 const maxTextFiles = 10
 
 // renderInspect writes r in format f.
