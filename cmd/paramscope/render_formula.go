@@ -212,8 +212,9 @@ func textFormula(w *bufio.Writer, c *formulaEntry, allLayers bool) {
 
 	cf := f.Corrected
 	w.WriteString("\nCorrected formula for this checkpoint\n")
-	fmt.Fprintf(w, "  %s\n", cf.Symbolic)
-	fmt.Fprintf(w, "  = %s\n", cf.Numeric)
+	// Measured terms carry tensor names: escaped like every untrusted string.
+	fmt.Fprintf(w, "  %s\n", escapeLine(cf.Symbolic))
+	fmt.Fprintf(w, "  = %s\n", escapeLine(cf.Numeric))
 	fmt.Fprintf(w, "  = %s (actual %s, residual %s)\n", fmlComma(cf.Total), fmlComma(f.Actual), fmlSigned(cf.Residual))
 	t = &fmlTable{right: []bool{false, true, false}}
 	for _, s := range cf.Symbols {
@@ -369,7 +370,7 @@ func mdFormula(w *bufio.Writer, c *formulaEntry, allLayers bool) {
 
 	cf := f.Corrected
 	w.WriteString("\n### Corrected formula for this checkpoint\n\n")
-	fmt.Fprintf(w, "```\n%s\n= %s\n= %s (actual %s, residual %s)\n```\n\n", cf.Symbolic, cf.Numeric, fmlComma(cf.Total), fmlComma(f.Actual), fmlSigned(cf.Residual))
+	fmt.Fprintf(w, "%s\n\n= %s\n\n= %s (actual %s, residual %s)\n\n", fmlMD(cf.Symbolic), fmlMD(cf.Numeric), fmlComma(cf.Total), fmlComma(f.Actual), fmlSigned(cf.Residual))
 	w.WriteString("| symbol | value | meaning |\n|---|---:|---|\n")
 	for _, s := range cf.Symbols {
 		fmt.Fprintf(w, "| %s | %s | %s |\n", fmlMDText(s.Symbol), fmlComma(s.Value), s.Meaning)
