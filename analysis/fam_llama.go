@@ -18,6 +18,14 @@ var llamaLayer = map[string]Role{
 	"pre_feedforward_layernorm":     RoleNorm,
 	"post_feedforward_layernorm":    RoleNorm,
 	"self_attn.rotary_emb.inv_freq": RoleBuffer,
+	// Qwen2-MoE / Qwen3-MoE keep these names around their experts
+	// (mlp.experts.N.gate_proj, placed by the "experts" rule): a router
+	// mlp.gate [E, h], one shared expert and its sigmoid gate [1, h].
+	"mlp.gate":                    RoleRouter,
+	"mlp.shared_expert.gate_proj": RoleSharedGate,
+	"mlp.shared_expert.up_proj":   RoleSharedUp,
+	"mlp.shared_expert.down_proj": RoleSharedDown,
+	"mlp.shared_expert_gate":      RoleRouter,
 }
 
 // llamaGlobal is the naming outside layers of the Llama-style models.
@@ -29,10 +37,10 @@ var llamaGlobal = []GlobalRule{
 }
 
 // famLlama is Llama 1/2/3 and the models that kept its names: Mistral,
-// Qwen2/2.5, Qwen3, Gemma.
+// Qwen2/2.5, Qwen3 (and their MoE variants), Gemma.
 var famLlama = &Family{
 	Name:       "llama",
-	ModelTypes: []string{"llama", "mistral", "qwen2", "qwen3", "gemma", "gemma2", "gemma3_text"},
+	ModelTypes: []string{"llama", "mistral", "qwen2", "qwen3", "qwen2_moe", "qwen3_moe", "gemma", "gemma2", "gemma3_text"},
 	Markers:    []string{"self_attn.q_proj.", "mlp.gate_proj."},
 	Layer:      llamaLayer,
 	Global:     llamaGlobal,

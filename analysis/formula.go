@@ -1210,6 +1210,10 @@ func roleModel(r TensorRole, d dims, mlaAttn bool) []monoSpec {
 	if d["f"] == 4*d["h"] {
 		ff, fb, four = []string{"h", "h"}, []string{"h"}, 4
 	}
+	if strings.HasSuffix(r.parts().stem, "shared_expert_gate") && !b {
+		// Qwen2-MoE's sigmoid gate of the shared expert: one row of h.
+		return m(1, "h")
+	}
 	switch r.Role {
 	case RoleAttnQ:
 		if b {
@@ -1326,7 +1330,12 @@ func roleModel(r TensorRole, d dims, mlaAttn bool) []monoSpec {
 	}
 	// Recognised tensors outside the formula's vocabulary (T5's relative
 	// attention bias, DeepSeek's eh_proj, BERT's pooler) enter measured.
-	return []monoSpec{{coef: 1, measured: expertPattern(r.Name), size: r.LogicalParams}}
+	name := expertPattern(r.Name)
+	if r.Layer >= 0 {
+		// The path inside the layer, so alike layers stay one group.
+		name = r.parts().full
+	}
+	return []monoSpec{{coef: 1, measured: name, size: r.LogicalParams}}
 }
 
 // addMonos adds specs to an ordered sum, merging equal products.

@@ -11,8 +11,9 @@ import (
 
 // layerContainers are the path components that hold numbered layers in the
 // Hugging Face exports: "h" (GPT-2, BLOOM, Falcon, GPT-J), "layers" (Llama,
-// NeoX, OPT), "layer" (BERT), "block"/"blocks" (T5, others).
-var layerContainers = map[string]bool{"h": true, "layers": true, "layer": true, "block": true, "blocks": true}
+// NeoX, OPT), "layer" (BERT), "block"/"blocks" (T5, others), "blk" (GGUF
+// names carried into safetensors by converters).
+var layerContainers = map[string]bool{"h": true, "layers": true, "layer": true, "block": true, "blocks": true, "blk": true}
 
 // nameParts is a tensor name split into where it lives and what it is.
 type nameParts struct {

@@ -167,3 +167,42 @@ func TestGenericShapes(t *testing.T) {
 		t.Errorf("no unclassified_tensors finding in %+v", a.Findings)
 	}
 }
+
+// TestQwenMoE: Qwen3-MoE's names (modeling_qwen3_moe.py): routed experts
+// under mlp.experts.N, router mlp.gate; Qwen2-MoE's shared expert and its
+// gate.
+func TestQwenMoE(t *testing.T) {
+	const h, fe, e = 32, 16, 4
+	var b tb
+	b.add(reader.BF16, "model.embed_tokens.weight", 50, h)
+	for _, n := range []string{"q_proj", "k_proj", "v_proj", "o_proj"} {
+		b.add(reader.BF16, "model.layers.0.self_attn."+n+".weight", h, h)
+	}
+	b.add(reader.BF16, "model.layers.0.input_layernorm.weight", h)
+	b.add(reader.BF16, "model.layers.0.post_attention_layernorm.weight", h)
+	b.add(reader.BF16, "model.layers.0.mlp.gate.weight", e, h)
+	for i := 0; i < e; i++ {
+		p := fmt.Sprintf("model.layers.0.mlp.experts.%d.", i)
+		b.add(reader.BF16, p+"gate_proj.weight", fe, h)
+		b.add(reader.BF16, p+"up_proj.weight", fe, h)
+		b.add(reader.BF16, p+"down_proj.weight", h, fe)
+	}
+	b.add(reader.BF16, "model.layers.0.mlp.shared_expert.gate_proj.weight", 2*fe, h)
+	b.add(reader.BF16, "model.layers.0.mlp.shared_expert.up_proj.weight", 2*fe, h)
+	b.add(reader.BF16, "model.layers.0.mlp.shared_expert.down_proj.weight", h, 2*fe)
+	b.add(reader.BF16, "model.layers.0.mlp.shared_expert_gate.weight", 1, h)
+	b.add(reader.BF16, "model.norm.weight", h)
+	a := Analyze(b.ts, cfgOf(t, `{"model_type":"qwen2_moe","num_attention_heads":4,"num_experts":4,"num_experts_per_tok":2,"moe_intermediate_size":16}`))
+	for _, r := range a.Roles {
+		if r.Role == RoleUnknown {
+			t.Errorf("%s: unclassified", r.Name)
+		}
+	}
+	m := a.Arch.MoE
+	if m == nil || m.Experts.Value != e || m.TopK.Value != 2 || m.ExpertFFN.Value != fe || m.SharedFFN.Value != 2*fe || m.SharedExperts.Value != 2 {
+		t.Fatalf("moe: got %+v, want 4 experts of 16, top-2, a shared MLP of 32 (= 2 experts' width)", m)
+	}
+	if a.Formula.Corrected.Residual != 0 {
+		t.Errorf("residual: got %d, want 0 (%v)", a.Formula.Corrected.Residual, a.Formula.Corrected.ResidualTensors)
+	}
+}
