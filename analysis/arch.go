@@ -199,9 +199,13 @@ func (a *Architecture) crossCheck(f *IntFact, what string, cfg *reader.Config, l
 	if src == "" {
 		src = f.Evidence.Note
 	}
+	evidence := []string{k}
+	if f.Evidence.Tensor != "" {
+		evidence = append(evidence, f.Evidence.Tensor)
+	}
 	a.Findings = append(a.Findings, findings.Finding{Level: level, Code: "config_mismatch",
 		Message:  fmt.Sprintf("%s: config.json %s = %d, the weights give %d (%s)", what, k, v, f.Value, src),
-		Evidence: []string{k, f.Evidence.Tensor}})
+		Evidence: evidence})
 }
 
 // inferDims reads h and V from the token embedding [V, h] (or, without one,
@@ -341,14 +345,6 @@ func inferAttention(a *Architecture, roles []TensorRole, stack string, cfg *read
 			a.KVHeads = known(1, Evidence{ConfigKey: "multi_query"})
 		} else if a.KVHeads.Value != 1 {
 			a.problem("config_mismatch", fmt.Sprintf("config.json multi_query = true, the weights give %d key/value heads", a.KVHeads.Value), "multi_query")
-		}
-	}
-	if a.MLA == nil {
-		if _, ok := firstRole(roles, stack, false, RoleMLAKVDown); ok {
-			// MLA keeps a key and a value per query head after the up-projection.
-			if a.Heads.Known {
-				a.KVHeads = known(a.Heads.Value, Evidence{ConfigKey: a.Heads.Evidence.ConfigKey, Note: "multi-head latent attention: kv_b_proj expands the latent to every head"})
-			}
 		}
 	}
 	a.crossCheck(&a.KVHeads, "key/value heads", cfg, findings.Problem, keysKVHeads...)
