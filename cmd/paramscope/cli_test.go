@@ -5,6 +5,8 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/spf13/pflag"
 
@@ -218,4 +220,42 @@ func TestLimitFlags(t *testing.T) {
 			}
 		})
 	}
+}
+
+// FuzzEscape checks the output invariants of escapeLine and mdCode on any
+// input: valid UTF-8 with no control, format (bidi, zero-width) or line
+// separator runes, and in Markdown no unescaped | that would split a table
+// cell, inside a code span whose fence is longer than any backtick run in it.
+func FuzzEscape(f *testing.F) {
+	for _, s := range append(append([]string{}, hostileNames...), "", "`", "a|b", "\xff\xfe", "\u2028", "模型") {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		e := escapeLine(s)
+		if !utf8.ValidString(e) {
+			t.Fatalf("escapeLine(%q) = %q: not valid UTF-8", s, e)
+		}
+		for _, r := range e {
+			if unicode.IsControl(r) || unicode.In(r, unicode.Cf, unicode.Zl, unicode.Zp) || unicode.Is(unicode.Bidi_Control, r) {
+				t.Fatalf("escapeLine(%q) = %q: holds %U", s, e, r)
+			}
+		}
+		m := mdCode(s)
+		if s == "" {
+			return
+		}
+		for i := 0; i < len(m); i++ {
+			if m[i] == '|' && (i == 0 || m[i-1] != '\\') {
+				t.Fatalf("mdCode(%q) = %q: unescaped | at %d", s, m, i)
+			}
+		}
+		fence := len(m) - len(strings.TrimLeft(m, "`"))
+		if !strings.HasSuffix(m, strings.Repeat("`", fence)) {
+			t.Fatalf("mdCode(%q) = %q: fence of %d not closed", s, m, fence)
+		}
+		inner := m[fence : len(m)-fence]
+		if strings.Contains(inner, strings.Repeat("`", fence)) {
+			t.Fatalf("mdCode(%q) = %q: a run of %d backticks inside closes the span early", s, m, fence)
+		}
+	})
 }
