@@ -54,6 +54,17 @@ func outIn(r TensorRole) (out, in uint64, ok bool) {
 	return 0, 0, false
 }
 
+// expertOut returns an expert weight's output size. Stacked experts come as
+// [E, out, in] (MXFP4 blocks, most exports) or [E, in, out] (gpt-oss's
+// bf16 GptOssExperts.gate_up_proj); the side that is h is the input.
+func expertOut(r TensorRole, h int64) uint64 {
+	out, in, _ := outIn(r)
+	if len(r.LogicalShape) == 3 && h > 0 && out == uint64(h) && in != uint64(h) {
+		return in
+	}
+	return out
+}
+
 // ev is the evidence of a tensor's shape.
 func ev(r TensorRole, note string) Evidence {
 	return Evidence{Tensor: r.Name, Shape: r.LogicalShape, Note: note}
@@ -367,10 +378,10 @@ func inferMLP(a *Architecture, roles []TensorRole, stack string, cfg *reader.Con
 		out, _, _ := outIn(gu)
 		a.FFN = known(int64(out/2), ev(gu, "half the rows of the fused gate_up"))
 	} else if e, ok := firstRole(roles, stack, false, RoleExpertUp, RoleExpertGate); ok {
-		out, _, _ := outIn(e)
+		out := expertOut(e, a.Hidden.Value)
 		a.FFN = known(int64(out), ev(e, "no dense MLP: one routed expert's width"))
 	} else if e, ok := firstRole(roles, stack, false, RoleExpertGateUp); ok {
-		out, _, _ := outIn(e)
+		out := expertOut(e, a.Hidden.Value)
 		a.FFN = known(int64(out/2), ev(e, "no dense MLP: half one routed expert's fused gate_up"))
 	} else {
 		a.FFN = unknown("no MLP tensors found")
@@ -549,15 +560,15 @@ func inferMoE(a *Architecture, roles []TensorRole, stack string, cfg *reader.Con
 		m.TopK = unknown("top-k is only in config.json (num_experts_per_tok), which does not give it")
 	}
 	if e, ok := firstRole(roles, stack, false, RoleExpertUp, RoleExpertGate); ok {
-		out, _, _ := outIn(e)
+		out := expertOut(e, a.Hidden.Value)
 		m.ExpertFFN = known(int64(out), ev(e, "output size of one routed expert's up/gate"))
 	} else if e, ok := firstRole(roles, stack, false, RoleExpertGateUp); ok {
-		out, _, _ := outIn(e)
+		out := expertOut(e, a.Hidden.Value)
 		m.ExpertFFN = known(int64(out/2), ev(e, "half the rows of a routed expert's fused gate_up"))
 	}
 	a.crossCheck(&m.ExpertFFN, "expert width", cfg, findings.Problem, keysExpertFF...)
 	if s, ok := firstRole(roles, stack, false, RoleSharedUp, RoleSharedGate); ok {
-		out, _, _ := outIn(s)
+		out := expertOut(s, a.Hidden.Value)
 		m.SharedFFN = known(int64(out), ev(s, "output size of the shared expert's up/gate"))
 		if v, k, ok := configInt(cfg, keysShared...); ok {
 			m.SharedExperts = known(v, Evidence{ConfigKey: k})

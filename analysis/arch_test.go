@@ -208,3 +208,27 @@ func TestPositionsShort(t *testing.T) {
 		t.Errorf("got %+v, want a warning naming 1024 and 512", a.Findings)
 	}
 }
+
+// TestStackedExpertsInOut: stacked experts stored [E, in, out] (gpt-oss's
+// bf16 export: gate_up_proj [E, h, 2f]) give the same width as [E, out, in].
+func TestStackedExpertsInOut(t *testing.T) {
+	const h, fe, e = 32, 16, 4
+	for _, inOut := range []bool{false, true} {
+		var b tb
+		b.add(reader.BF16, "model.embed_tokens.weight", 50, h)
+		b.add(reader.BF16, "model.layers.0.self_attn.q_proj.weight", h, h)
+		b.add(reader.BF16, "model.layers.0.mlp.router.weight", e, h)
+		if inOut {
+			b.add(reader.BF16, "model.layers.0.mlp.experts.gate_up_proj", e, h, 2*fe)
+			b.add(reader.BF16, "model.layers.0.mlp.experts.down_proj", e, fe, h)
+		} else {
+			b.add(reader.BF16, "model.layers.0.mlp.experts.gate_up_proj", e, 2*fe, h)
+			b.add(reader.BF16, "model.layers.0.mlp.experts.down_proj", e, h, fe)
+		}
+		a := Analyze(b.ts, nil)
+		m := a.Arch.MoE
+		if m == nil || m.Experts.Value != e || m.ExpertFFN.Value != fe {
+			t.Errorf("[E, in, out] %v: got %+v, want %d experts of width %d", inOut, m, e, fe)
+		}
+	}
+}
