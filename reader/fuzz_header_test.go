@@ -2,7 +2,10 @@ package reader
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
+	"fmt"
+	"io"
 	"math/bits"
 	"math/rand/v2"
 	"os"
@@ -10,6 +13,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/go-json-experiment/json/jsontext"
 )
 
 // FuzzParseHeader checks ParseHeader's invariants on arbitrary bytes:
@@ -19,6 +24,8 @@ import (
 //     its dtype, offsets that tile [0, DataLen) in order with no hole or
 //     overlap, and a file size of exactly 8 + N + DataLen (or 8 + N for a
 //     stub);
+//   - it never accepts a header that jsontext (go-json-experiment, strict
+//     RFC 8259 with duplicate names and invalid UTF-8 refused) rejects;
 //   - it agrees with nlpodyssey/safetensors wherever that parser supports
 //     the dtypes, except where we are deliberately stricter.
 //
@@ -32,6 +39,9 @@ func FuzzParseHeader(f *testing.F) {
 			f.Add(c.file)
 		}
 	}
+	// Found by the fuzzer: a junk entry hidden by a later duplicate name,
+	// which encoding/json's last-wins lets nlpodyssey accept.
+	f.Add([]byte("k\x00\x00\x00\x00\x00\x00\x00{\"a\":{\"00000\":\"000\",\"00001\":[0],\"000000000000\":[0,0]},\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}00000000"))
 	r := rand.New(rand.NewPCG(3, 4))
 	for range 20 {
 		tensors, md := randomTensors(r)
@@ -55,10 +65,13 @@ func FuzzParseHeader(f *testing.F) {
 			if !errors.Is(err, ErrMalformed) && !errors.Is(err, ErrNotSafetensors) && !errors.Is(err, ErrHeaderTooLarge) && !errors.Is(err, ErrLimit) {
 				t.Fatalf("got %v, want it to wrap a sentinel", err)
 			}
-			if nlErr == nil && !stricterOnPurpose(err) {
+			if nlErr == nil && !stricterOnPurpose(err) && jsontextRejects(file) == nil {
 				t.Fatalf("got error %v, but nlpodyssey accepts the file and this is not a deliberate strictness", err)
 			}
 			return
+		}
+		if jerr := jsontextRejects(file); jerr != nil {
+			t.Fatalf("accepted a header that jsontext rejects: %v", jerr)
 		}
 		checkAccepted(t, h, uint64(len(file)))
 		supported := len(h.Warnings) == 0 && !h.Stub
@@ -74,6 +87,29 @@ func FuzzParseHeader(f *testing.F) {
 			}
 		}
 	})
+}
+
+// jsontextRejects returns why jsontext refuses the header text of file as
+// one JSON value (nil when it accepts it). encoding/json under nlpodyssey
+// keeps the last of duplicate names and replaces invalid UTF-8; jsontext
+// refuses both by default, as we do, so it tells which of nlpodyssey's
+// acceptances we are right to refuse.
+func jsontextRejects(file []byte) error {
+	if len(file) < 8 {
+		return errors.New("no length prefix")
+	}
+	n := binary.LittleEndian.Uint64(file)
+	if n > uint64(len(file)-8) {
+		return errors.New("length past the end")
+	}
+	dec := jsontext.NewDecoder(bytes.NewReader(file[8 : 8+n]))
+	if _, err := dec.ReadValue(); err != nil {
+		return err
+	}
+	if _, err := dec.ReadToken(); err != io.EOF {
+		return fmt.Errorf("trailing data: %v", err)
+	}
+	return nil
 }
 
 // stricterOnPurpose reports whether err is one of the refusals where
