@@ -270,6 +270,11 @@ func hostileCases() []hostileCase {
 		{name: "rank above a lowered cap", file: H(`{"a":`+stEntry("U8", "[1,1,2]", 0, 2)+`}`, zeroBytes(2)), lim: Limits{MaxRank: 2}, wantErr: ErrLimit, wantMsg: "shape has more than 2 dimensions"},
 		{name: "tensors above a lowered cap", file: H(`{"a":`+stEntry("F32", "[2]", 0, 8)+`,"b":`+stEntry("F32", "[2]", 8, 16)+`}`, zeroBytes(16)), lim: Limits{MaxTensors: 1}, wantErr: ErrLimit, wantMsg: `tensor "b": more than 1 tensors`},
 		{name: "field name in strings does not fool the tensor count", file: H(`{"__metadata__":{"data_offsets":"\"data_offsets\":"},"a":`+stEntry("F32", "[2]", 0, 8)+`}`, zeroBytes(8)), lim: Limits{MaxTensors: 1}, check: wantTensors("a F32 [2] [0 8]")},
+		{name: "metadata cap raised to the largest int", file: H(`{"__metadata__":{"format":"pt"}}`, nil), lim: Limits{MaxMetadataBytes: int(^uint(0) >> 1), MaxNameBytes: int(^uint(0) >> 1)}, check: func(t *testing.T, h *Header) {
+			if len(h.Metadata) != 1 || h.Metadata[0] != (MetadataEntry{"format", "pt"}) {
+				t.Errorf("got Metadata %v, want [{format pt}]", h.Metadata)
+			}
+		}},
 		{name: "metadata above a lowered cap", file: H(`{"__metadata__":{"format":"pt","k":"0123456789"}}`, nil), lim: Limits{MaxMetadataBytes: 12}, wantErr: ErrLimit, wantMsg: "__metadata__ is larger than 12 bytes"},
 	}
 }

@@ -149,8 +149,10 @@ func (s *headerScanner) readString(max int, what, tensor string) (string, *Error
 	}
 	i := start + 1
 	end := len(s.data)
-	if limit := i + max + 1; max >= 0 && limit < end {
-		end = limit
+	if max >= 0 && end-i > max {
+		// Room for max bytes and the closing quote (written so a huge
+		// raised cap cannot overflow).
+		end = i + max + 1
 	}
 	// Fast path: no escapes, the string is a substring of the header. Eight
 	// bytes at a time are tested for a quote, a backslash or a control byte
