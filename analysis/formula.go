@@ -345,7 +345,11 @@ func cause(t *Term, a *Architecture, roles []TensorRole, l, h, v uint64, names [
 		var parts []string
 		A, G, d := uint64(a.Heads.Value), uint64(a.KVHeads.Value), uint64(a.HeadDim.Value)
 		if a.Heads.Known && a.HeadDim.Known && A*d != h {
-			parts = append(parts, fmt.Sprintf("head size %d is not h/A: Q and O are %s×%s (%d heads × %d)", d, comma(A*d), hs, A, d))
+			which := "Q and O"
+			if a.KVHeads.Known && G == A {
+				which = "Q, K, V and O"
+			}
+			parts = append(parts, fmt.Sprintf("head size %d is not h/A: %s are %s wide, not h = %s (%d heads × %d)", d, which, comma(A*d), hs, A, d))
 		}
 		if a.KVHeads.Known && a.Heads.Known && G < A {
 			kind := "grouped-query"
@@ -430,14 +434,21 @@ func cause(t *Term, a *Architecture, roles []TensorRole, l, h, v uint64, names [
 				weights++
 			}
 		}
-		per := div(weights, uint64(max(a.Layers.Value+a.EncoderLayers.Value, 1)))
+		layers := uint64(max(a.Layers.Value+a.EncoderLayers.Value, 1))
 		var s string
 		if a.Norm.Value == "rmsnorm" {
 			s = "RMSNorm has γ only (no β): h per norm"
 		} else {
 			s = "LayerNorm with γ and β: 2h per norm"
 		}
-		s += fmt.Sprintf("; %d norms per layer", per)
+		switch per := div(weights, layers); {
+		case weights%layers != 0:
+			s += fmt.Sprintf("; %d norms in %d layers", weights, layers)
+		case per == 1:
+			s += "; one norm per layer"
+		default:
+			s += fmt.Sprintf("; %d norms per layer", per)
+		}
 		if a.ParallelBlocks.Value {
 			s += " (attention and MLP in parallel)"
 		}
@@ -459,10 +470,13 @@ func cause(t *Term, a *Architecture, roles []TensorRole, l, h, v uint64, names [
 	case "embedding_norm":
 		return fmt.Sprintf("norm after the embedding: %s", comma(t.Checkpoint))
 	case "final_norm":
-		if a.Norm.Value == "layernorm" {
+		switch {
+		case a.Norm.Value == "layernorm" && t.Checkpoint == 2*h:
 			return fmt.Sprintf("final LayerNorm γ and β: 2h = %s, not in the article's sum", comma(t.Checkpoint))
+		case a.Norm.Value == "rmsnorm" && t.Checkpoint == h:
+			return fmt.Sprintf("final RMSNorm γ: h = %s, not in the article's sum", comma(t.Checkpoint))
 		}
-		return fmt.Sprintf("final RMSNorm γ: h = %s, not in the article's sum", comma(t.Checkpoint))
+		return fmt.Sprintf("%d final norm tensors (%s): %s, not in the article's sum", t.Tensors, strings.Join(names, ", "), comma(t.Checkpoint))
 	case "router":
 		n := 0
 		if a.MoE != nil {
@@ -482,7 +496,7 @@ func cause(t *Term, a *Architecture, roles []TensorRole, l, h, v uint64, names [
 	case "buffers":
 		return fmt.Sprintf("%d buffers (causal masks, rotary inv_freq, position ids): %s elements, not parameters, not counted", t.Tensors, comma(t.Checkpoint))
 	case "tied_duplicates":
-		return fmt.Sprintf("%d tied copies stored twice (%s): %s elements, counted once with the tensor they copy", t.Tensors, strings.Join(names, ", "), comma(t.Checkpoint))
+		return fmt.Sprintf("tied copies stored again (%s): %s elements, counted once with the tensor they copy", strings.Join(names, ", "), comma(t.Checkpoint))
 	case "side_tensors":
 		return fmt.Sprintf("%d quantization side tensors (scales, zeros): %s elements, not parameters, not counted", t.Tensors, comma(t.Checkpoint))
 	}
