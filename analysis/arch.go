@@ -40,7 +40,7 @@ func configInt(cfg *reader.Config, keys ...string) (int64, string, bool) {
 // outIn returns a weight's output and input sizes ([out, in] as PyTorch's
 // nn.Linear stores them; GPT-2's Conv1D stores [in, out]; stacked experts
 // [E, out, in]).
-func outIn(r TensorRole) (out, in uint64, ok bool) {
+func outIn(r *TensorRole) (out, in uint64, ok bool) {
 	s := r.LogicalShape
 	switch len(s) {
 	case 2:
@@ -57,7 +57,7 @@ func outIn(r TensorRole) (out, in uint64, ok bool) {
 // expertOut returns an expert weight's output size. Stacked experts come as
 // [E, out, in] (MXFP4 blocks, most exports) or [E, in, out] (gpt-oss's
 // bf16 GptOssExperts.gate_up_proj); the side that is h is the input.
-func expertOut(r TensorRole, h int64) uint64 {
+func expertOut(r *TensorRole, h int64) uint64 {
 	out, in, _ := outIn(r)
 	if len(r.LogicalShape) == 3 && h > 0 && out == uint64(h) && in != uint64(h) {
 		return in
@@ -66,7 +66,7 @@ func expertOut(r TensorRole, h int64) uint64 {
 }
 
 // ev is the evidence of a tensor's shape.
-func ev(r TensorRole, note string) Evidence {
+func ev(r *TensorRole, note string) Evidence {
 	return Evidence{Tensor: r.Name, Shape: r.LogicalShape, Note: note}
 }
 
@@ -77,12 +77,14 @@ func unknown(note string) IntFact { return IntFact{Evidence: Evidence{Note: note
 // mainStack is the language model's stack: the decoder, or the encoder of an
 // encoder-only model.
 func mainStack(roles []TensorRole) string {
-	for _, r := range roles {
+	for i := range roles {
+		r := &roles[i]
 		if r.Stack == StackDecoder && r.Layer >= 0 {
 			return StackDecoder
 		}
 	}
-	for _, r := range roles {
+	for i := range roles {
+		r := &roles[i]
 		if r.Stack == StackEncoder && r.Layer >= 0 {
 			return StackEncoder
 		}
@@ -92,33 +94,68 @@ func mainStack(roles []TensorRole) string {
 
 // inLM reports whether a tensor belongs to the language model proper
 // (outside layers, or in the decoder or encoder stacks).
-func inLM(r TensorRole) bool { return !isExtraStack(r.Stack) }
+func inLM(r *TensorRole) bool { return !isExtraStack(r.Stack) }
 
-// firstRole returns the first tensor of the stack with one of the roles and
-// param ("" for any non-bias).
-func firstRole(roles []TensorRole, stack string, bias bool, want ...Role) (TensorRole, bool) {
-	for _, r := range roles {
-		if r.Stack != stack || r.Kind != quant.Parameter || (r.Param == "bias") != bias {
+// roleKey finds the first parameter of a role in a stack.
+type roleKey struct {
+	stack string
+	role  Role
+	bias  bool
+}
+
+// roleIndex remembers where each role first appears, so the inference asks
+// "the first K projection of the decoder" without scanning ~100,000
+// tensors each time.
+type roleIndex struct {
+	roles    []TensorRole
+	firstAt  map[roleKey]int
+	globalAt map[roleKey]int
+}
+
+func newRoleIndex(roles []TensorRole) *roleIndex {
+	ix := &roleIndex{roles: roles, firstAt: map[roleKey]int{}, globalAt: map[roleKey]int{}}
+	for i := range roles {
+		r := &roles[i]
+		if r.Kind != quant.Parameter {
 			continue
 		}
-		for _, w := range want {
-			if r.Role == w {
-				return r, true
+		k := roleKey{r.Stack, r.Role, r.Param == "bias"}
+		if _, ok := ix.firstAt[k]; !ok {
+			ix.firstAt[k] = i
+		}
+		if r.Layer < 0 && inLM(r) {
+			k.stack = ""
+			if _, ok := ix.globalAt[k]; !ok {
+				ix.globalAt[k] = i
 			}
 		}
 	}
-	return TensorRole{}, false
+	return ix
 }
 
-// globalTensor returns the first language-model tensor of a role outside
-// layers.
-func globalTensor(roles []TensorRole, role Role, bias bool) (TensorRole, bool) {
-	for _, r := range roles {
-		if r.Role == role && r.Layer < 0 && inLM(r) && r.Kind == quant.Parameter && (r.Param == "bias") == bias {
-			return r, true
+// first returns the first parameter of the stack with one of the roles
+// (weights, or biases when bias is true).
+func (ix *roleIndex) first(stack string, bias bool, want ...Role) (*TensorRole, bool) {
+	best := -1
+	for _, w := range want {
+		if i, ok := ix.firstAt[roleKey{stack, w, bias}]; ok && (best < 0 || i < best) {
+			best = i
 		}
 	}
-	return TensorRole{}, false
+	if best < 0 {
+		return nil, false
+	}
+	return &ix.roles[best], true
+}
+
+// global returns the first language-model parameter of a role outside
+// layers.
+func (ix *roleIndex) global(role Role, bias bool) (*TensorRole, bool) {
+	i, ok := ix.globalAt[roleKey{"", role, bias}]
+	if !ok {
+		return nil, false
+	}
+	return &ix.roles[i], true
 }
 
 // InferArchitecture reads l, h, V, f, heads, norm, biases, embeddings,
@@ -127,11 +164,7 @@ func globalTensor(roles []TensorRole, role Role, bias bool) (TensorRole, bool) {
 // finding. Each value carries its evidence.
 func InferArchitecture(roles []TensorRole, cfg *reader.Config) *Architecture {
 	a := &Architecture{}
-	qt := make([]quant.Tensor, len(roles))
-	for i, r := range roles {
-		qt[i] = r.Tensor
-	}
-	fam := DetectFamily(qt, cfg)
+	fam := detectFamily(len(roles), func(i int) (string, *nameParts) { return roles[i].Name, roles[i].parts() }, cfg)
 	a.Family = fam.Name
 	if mt, ok := cfg.String("model_type"); ok {
 		a.ModelType = StringFact{Value: mt, Known: true, Evidence: Evidence{ConfigKey: "model_type"}}
@@ -140,14 +173,15 @@ func InferArchitecture(roles []TensorRole, cfg *reader.Config) *Architecture {
 		}
 	}
 	stack := mainStack(roles)
+	ix := newRoleIndex(roles)
 
-	inferDims(a, roles, stack, cfg)
-	inferLayers(a, roles, stack, cfg)
-	inferAttention(a, roles, stack, cfg)
-	inferMLP(a, roles, stack, cfg)
-	inferNormsBiases(a, roles, stack, fam, cfg)
-	inferMoE(a, roles, stack, cfg)
-	inferMLA(a, roles, stack, cfg)
+	inferDims(a, ix, stack, cfg)
+	inferLayers(a, ix, stack, cfg)
+	inferAttention(a, ix, stack, cfg)
+	inferMLP(a, ix, stack, cfg)
+	inferNormsBiases(a, ix, stack, fam, cfg)
+	inferMoE(a, ix, stack, cfg)
+	inferMLA(a, ix, stack, cfg)
 	inferExtras(a, roles)
 
 	if v, k, ok := configInt(cfg, "sliding_window"); ok {
@@ -221,14 +255,14 @@ func (a *Architecture) crossCheck(f *IntFact, what string, cfg *reader.Config, l
 
 // inferDims reads h and V from the token embedding [V, h] (or, without one,
 // from the lm_head), and learned positions from the position table.
-func inferDims(a *Architecture, roles []TensorRole, stack string, cfg *reader.Config) {
-	if e, ok := globalTensor(roles, RoleTokenEmbedding, false); ok && len(e.LogicalShape) == 2 {
+func inferDims(a *Architecture, ix *roleIndex, stack string, cfg *reader.Config) {
+	if e, ok := ix.global(RoleTokenEmbedding, false); ok && len(e.LogicalShape) == 2 {
 		a.Vocab = known(int64(e.LogicalShape[0]), ev(e, "rows of the token embedding"))
 		a.Hidden = known(int64(e.LogicalShape[1]), ev(e, "columns of the token embedding"))
-	} else if e, ok := globalTensor(roles, RoleLMHead, false); ok && len(e.LogicalShape) == 2 {
+	} else if e, ok := ix.global(RoleLMHead, false); ok && len(e.LogicalShape) == 2 {
 		a.Vocab = known(int64(e.LogicalShape[0]), ev(e, "rows of the lm_head"))
 		a.Hidden = known(int64(e.LogicalShape[1]), ev(e, "columns of the lm_head"))
-	} else if n, ok := firstRole(roles, stack, false, RoleNorm); ok && len(n.LogicalShape) == 1 {
+	} else if n, ok := ix.first(stack, false, RoleNorm); ok && len(n.LogicalShape) == 1 {
 		a.Hidden = known(int64(n.LogicalShape[0]), ev(n, "length of a layer norm"))
 		a.Vocab = unknown("no token embedding or lm_head tensor")
 	} else {
@@ -238,7 +272,7 @@ func inferDims(a *Architecture, roles []TensorRole, stack string, cfg *reader.Co
 	a.crossCheck(&a.Hidden, "hidden size", cfg, findings.Problem, keysHidden...)
 	a.crossCheck(&a.Vocab, "vocabulary", cfg, findings.Warning, keysVocab...)
 
-	if p, ok := globalTensor(roles, RolePositionEmbedding, false); ok && len(p.LogicalShape) == 2 {
+	if p, ok := ix.global(RolePositionEmbedding, false); ok && len(p.LogicalShape) == 2 {
 		a.LearnedPositions = known(int64(p.LogicalShape[0]), ev(p, "rows of the learned position table"))
 	} else {
 		a.LearnedPositions = known(0, Evidence{Note: "no learned position table (rotary, ALiBi or relative positions)"})
@@ -247,20 +281,20 @@ func inferDims(a *Architecture, roles []TensorRole, stack string, cfg *reader.Co
 
 // inferLayers counts the main stack's layers and, for encoder-decoder
 // models, the encoder's.
-func inferLayers(a *Architecture, roles []TensorRole, stack string, cfg *reader.Config) {
-	idx := layerIndices(roles, stack)
+func inferLayers(a *Architecture, ix *roleIndex, stack string, cfg *reader.Config) {
+	idx := layerIndices(ix.roles, stack)
 	if len(idx) == 0 {
 		a.Layers = unknown("no numbered layers in the tensor names")
 	} else {
-		first := firstInLayer(roles, stack, idx[len(idx)-1])
+		first := firstInLayer(ix.roles, stack, idx[len(idx)-1])
 		a.Layers = known(int64(len(idx)), Evidence{Tensor: first, Note: fmt.Sprintf("%d distinct layer indices in the %s stack", len(idx), stack)})
 		if idx[len(idx)-1] != len(idx)-1 {
 			a.problem("layers_missing", fmt.Sprintf("%s layer indices run to %d but only %d layers are present", stack, idx[len(idx)-1], len(idx)), first)
 		}
 	}
-	enc := layerIndices(roles, StackEncoder)
+	enc := layerIndices(ix.roles, StackEncoder)
 	if stack == StackDecoder && len(enc) > 0 {
-		a.EncoderLayers = known(int64(len(enc)), Evidence{Tensor: firstInLayer(roles, StackEncoder, enc[0]), Note: "distinct layer indices in the encoder stack"})
+		a.EncoderLayers = known(int64(len(enc)), Evidence{Tensor: firstInLayer(ix.roles, StackEncoder, enc[0]), Note: "distinct layer indices in the encoder stack"})
 		a.crossCheck(&a.EncoderLayers, "encoder layers", cfg, findings.Problem, "num_layers")
 		a.crossCheck(&a.Layers, "decoder layers", cfg, findings.Problem, "num_decoder_layers", "num_layers")
 		return
@@ -270,7 +304,8 @@ func inferLayers(a *Architecture, roles []TensorRole, stack string, cfg *reader.
 }
 
 func firstInLayer(roles []TensorRole, stack string, layer int) string {
-	for _, r := range roles {
+	for i := range roles {
+		r := &roles[i]
 		if r.Stack == stack && r.Layer == layer {
 			return r.Name
 		}
@@ -281,7 +316,7 @@ func firstInLayer(roles []TensorRole, stack string, layer int) string {
 // inferAttention finds A, G and d. Shapes give A·d (Q's rows), G·d (K's
 // rows) and, with per-head Q/K norms, d itself; config.json gives what the
 // shapes cannot separate.
-func inferAttention(a *Architecture, roles []TensorRole, stack string, cfg *reader.Config) {
+func inferAttention(a *Architecture, ix *roleIndex, stack string, cfg *reader.Config) {
 	h := a.Hidden.Value
 	cfgA, keyA, hasA := configInt(cfg, keysHeads...)
 	cfgD, keyD, hasD := configInt(cfg, keysHeadDim...)
@@ -297,14 +332,14 @@ func inferAttention(a *Architecture, roles []TensorRole, stack string, cfg *read
 	if hasD {
 		a.HeadDim = known(cfgD, Evidence{ConfigKey: keyD})
 	}
-	if qn, ok := firstRole(roles, stack, false, RoleAttnQNorm, RoleAttnKNorm); ok && len(qn.LogicalShape) == 1 {
+	if qn, ok := ix.first(stack, false, RoleAttnQNorm, RoleAttnKNorm); ok && len(qn.LogicalShape) == 1 {
 		d := int64(qn.LogicalShape[0])
 		if hasD && d != cfgD {
 			a.problem("config_mismatch", fmt.Sprintf("head size: config.json %s = %d, the Q/K norm %s holds %d", keyD, cfgD, qn.Name, d), keyD, qn.Name)
 		}
 		a.HeadDim = known(d, ev(qn, "length of the per-head Q/K norm"))
 		if !hasA {
-			if q, ok := firstRole(roles, stack, false, RoleAttnQ); ok {
+			if q, ok := ix.first(stack, false, RoleAttnQ); ok {
 				if out, _, ok := outIn(q); ok && d > 0 {
 					a.Heads = known(int64(out)/d, ev(q, fmt.Sprintf("Q rows / head size %d", d)))
 				}
@@ -312,13 +347,13 @@ func inferAttention(a *Architecture, roles []TensorRole, stack string, cfg *read
 		}
 	}
 	a.QKNorm = BoolFact{Known: true}
-	if qn, ok := firstRole(roles, stack, false, RoleAttnQNorm, RoleAttnKNorm); ok {
+	if qn, ok := ix.first(stack, false, RoleAttnQNorm, RoleAttnKNorm); ok {
 		a.QKNorm = BoolFact{Value: true, Known: true, Evidence: ev(qn, "per-head Q/K norm")}
 	} else {
 		a.QKNorm.Evidence = Evidence{Note: "no q_norm/k_norm tensors"}
 	}
 
-	if q, ok := firstRole(roles, stack, false, RoleAttnQ); ok {
+	if q, ok := ix.first(stack, false, RoleAttnQ); ok {
 		qOut, _, _ := outIn(q)
 		if !a.HeadDim.Known && a.Heads.Known && a.Heads.Value > 0 && int64(qOut)%a.Heads.Value != 0 {
 			a.problem("config_mismatch", fmt.Sprintf("attention: %s has %d rows, which %d heads (config.json %s) do not divide", q.Name, qOut, a.Heads.Value, keyA), q.Name, keyA)
@@ -328,11 +363,11 @@ func inferAttention(a *Architecture, roles []TensorRole, stack string, cfg *read
 		} else if a.HeadDim.Known && a.Heads.Known && int64(qOut) != a.Heads.Value*a.HeadDim.Value {
 			a.problem("config_mismatch", fmt.Sprintf("attention: %d heads × head size %d = %d, but %s has %d rows", a.Heads.Value, a.HeadDim.Value, a.Heads.Value*a.HeadDim.Value, q.Name, qOut), q.Name)
 		}
-		if k, ok := firstRole(roles, stack, false, RoleAttnK); ok && a.HeadDim.Known && a.HeadDim.Value > 0 {
+		if k, ok := ix.first(stack, false, RoleAttnK); ok && a.HeadDim.Known && a.HeadDim.Value > 0 {
 			kOut, _, _ := outIn(k)
 			a.KVHeads = known(int64(kOut)/a.HeadDim.Value, ev(k, fmt.Sprintf("K rows %d / head size %d", kOut, a.HeadDim.Value)))
 		}
-	} else if qkv, ok := firstRole(roles, stack, false, RoleAttnQKV); ok {
+	} else if qkv, ok := ix.first(stack, false, RoleAttnQKV); ok {
 		rows, _, _ := outIn(qkv)
 		if !a.HeadDim.Known && a.Heads.Known && a.Heads.Value > 0 && h > 0 {
 			a.HeadDim = known(h/a.Heads.Value, Evidence{ConfigKey: keyA, Note: "hidden_size / num_attention_heads"})
@@ -360,7 +395,7 @@ func inferAttention(a *Architecture, roles []TensorRole, stack string, cfg *read
 	}
 	a.crossCheck(&a.KVHeads, "key/value heads", cfg, findings.Problem, keysKVHeads...)
 	if !a.KVHeads.Known && a.Heads.Known {
-		if _, ok := firstRole(roles, stack, false, RoleAttnQKV); ok {
+		if _, ok := ix.first(stack, false, RoleAttnQKV); ok {
 			a.KVHeads = known(a.Heads.Value, Evidence{ConfigKey: a.Heads.Evidence.ConfigKey, Note: "fused QKV of 3h rows: multi-head attention"})
 		}
 	}
@@ -370,24 +405,24 @@ func inferAttention(a *Architecture, roles []TensorRole, stack string, cfg *read
 }
 
 // inferMLP reads the dense MLP's width and whether it is gated.
-func inferMLP(a *Architecture, roles []TensorRole, stack string, cfg *reader.Config) {
-	if up, ok := firstRole(roles, stack, false, RoleMLPUp); ok {
+func inferMLP(a *Architecture, ix *roleIndex, stack string, cfg *reader.Config) {
+	if up, ok := ix.first(stack, false, RoleMLPUp); ok {
 		out, _, _ := outIn(up)
 		a.FFN = known(int64(out), ev(up, "output size of the MLP's first matrix"))
-	} else if gu, ok := firstRole(roles, stack, false, RoleMLPGateUp); ok {
+	} else if gu, ok := ix.first(stack, false, RoleMLPGateUp); ok {
 		out, _, _ := outIn(gu)
 		a.FFN = known(int64(out/2), ev(gu, "half the rows of the fused gate_up"))
-	} else if e, ok := firstRole(roles, stack, false, RoleExpertUp, RoleExpertGate); ok {
+	} else if e, ok := ix.first(stack, false, RoleExpertUp, RoleExpertGate); ok {
 		out := expertOut(e, a.Hidden.Value)
 		a.FFN = known(int64(out), ev(e, "no dense MLP: one routed expert's width"))
-	} else if e, ok := firstRole(roles, stack, false, RoleExpertGateUp); ok {
+	} else if e, ok := ix.first(stack, false, RoleExpertGateUp); ok {
 		out := expertOut(e, a.Hidden.Value)
 		a.FFN = known(int64(out/2), ev(e, "no dense MLP: half one routed expert's fused gate_up"))
 	} else {
 		a.FFN = unknown("no MLP tensors found")
 	}
 	a.crossCheck(&a.FFN, "MLP width", cfg, findings.Problem, keysFFN...)
-	if g, ok := firstRole(roles, stack, false, RoleMLPGate, RoleMLPGateUp, RoleExpertGate, RoleExpertGateUp); ok {
+	if g, ok := ix.first(stack, false, RoleMLPGate, RoleMLPGateUp, RoleExpertGate, RoleExpertGateUp); ok {
 		a.GatedMLP = BoolFact{Value: true, Known: true, Evidence: ev(g, "a gate projection beside up and down")}
 	} else {
 		a.GatedMLP = BoolFact{Value: false, Known: a.FFN.Known, Evidence: Evidence{Note: "no gate projection: two MLP matrices"}}
@@ -397,22 +432,23 @@ func inferMLP(a *Architecture, roles []TensorRole, stack string, cfg *reader.Con
 // inferNormsBiases decides LayerNorm vs RMSNorm (a norm with β is a
 // LayerNorm), which linears carry biases, tied embeddings and parallel
 // blocks.
-func inferNormsBiases(a *Architecture, roles []TensorRole, stack string, fam *Family, cfg *reader.Config) {
+func inferNormsBiases(a *Architecture, ix *roleIndex, stack string, fam *Family, cfg *reader.Config) {
 	var normW *TensorRole
-	for i, r := range roles {
+	for i := range ix.roles {
+		r := &ix.roles[i]
 		if (r.Role == RoleNorm || r.Role == RoleFinalNorm) && inLM(r) && r.Kind == quant.Parameter {
 			if r.Param == "bias" {
 				a.Norm = StringFact{Value: "layernorm", Known: true, Evidence: ev(r, "a norm with a bias β is a LayerNorm")}
 				break
 			}
 			if normW == nil {
-				normW = &roles[i]
+				normW = &ix.roles[i]
 			}
 		}
 	}
 	if !a.Norm.Known {
 		if normW != nil {
-			a.Norm = StringFact{Value: "rmsnorm", Known: true, Evidence: ev(*normW, "norms hold γ only (no β): RMSNorm")}
+			a.Norm = StringFact{Value: "rmsnorm", Known: true, Evidence: ev(normW, "norms hold γ only (no β): RMSNorm")}
 		} else {
 			a.Norm = StringFact{Evidence: Evidence{Note: "no norm tensors"}}
 		}
@@ -420,7 +456,8 @@ func inferNormsBiases(a *Architecture, roles []TensorRole, stack string, fam *Fa
 
 	var qkvB, oB, mlpB, qkvW, oW, mlpW bool
 	var biasNames []string
-	for _, r := range roles {
+	for i := range ix.roles {
+		r := &ix.roles[i]
 		if r.Stack != stack || r.Kind != quant.Parameter {
 			continue
 		}
@@ -477,7 +514,7 @@ func inferNormsBiases(a *Architecture, roles []TensorRole, stack string, fam *Fa
 		a.Bias = StringFact{Value: "partial", Known: true, Evidence: evb}
 	}
 
-	if lm, ok := globalTensor(roles, RoleLMHead, false); ok && lm.DuplicateOf != "" {
+	if lm, ok := ix.global(RoleLMHead, false); ok && lm.DuplicateOf != "" {
 		a.TiedEmbeddings = BoolFact{Value: true, Known: true, Evidence: ev(lm, "stored again, a tied copy of "+lm.DuplicateOf+" (counted once)")}
 		if _, ok := cfg.Bool("tie_word_embeddings"); ok {
 			a.TiedEmbeddings.Evidence.ConfigKey = "tie_word_embeddings"
@@ -503,39 +540,41 @@ func inferNormsBiases(a *Architecture, roles []TensorRole, stack string, fam *Fa
 			return
 		}
 	}
-	idx := layerIndices(roles, stack)
+	idx := layerIndices(ix.roles, stack)
 	if len(idx) == 0 {
 		return
 	}
 	n := 0
-	for _, r := range roles {
+	for i := range ix.roles {
+		r := &ix.roles[i]
 		if r.Stack == stack && r.Layer == idx[0] && r.Role == RoleNorm && r.Param != "bias" {
 			n++
 		}
 	}
-	a.ParallelBlocks = BoolFact{Value: n == 1, Known: true, Evidence: Evidence{Tensor: firstInLayer(roles, stack, idx[0]), Note: fmt.Sprintf("%d norm(s) per layer", n)}}
+	a.ParallelBlocks = BoolFact{Value: n == 1, Known: true, Evidence: Evidence{Tensor: firstInLayer(ix.roles, stack, idx[0]), Note: fmt.Sprintf("%d norm(s) per layer", n)}}
 }
 
 // inferMoE describes routed and shared experts and which layers are dense.
-func inferMoE(a *Architecture, roles []TensorRole, stack string, cfg *reader.Config) {
+func inferMoE(a *Architecture, ix *roleIndex, stack string, cfg *reader.Config) {
 	isExpert := func(r Role) bool {
 		return r == RoleExpertUp || r == RoleExpertGate || r == RoleExpertDown || r == RoleExpertGateUp
 	}
 	experts := map[int]bool{}
 	var stacked, anyExpert *TensorRole
 	moeLayers := map[int]bool{}
-	for i, r := range roles {
+	for i := range ix.roles {
+		r := &ix.roles[i]
 		if r.Stack != stack || r.Kind != quant.Parameter || !isExpert(r.Role) {
 			continue
 		}
 		if anyExpert == nil {
-			anyExpert = &roles[i]
+			anyExpert = &ix.roles[i]
 		}
 		moeLayers[r.Layer] = true
 		if r.Expert >= 0 {
 			experts[r.Expert] = true
 		} else if len(r.LogicalShape) == 3 && stacked == nil {
-			stacked = &roles[i]
+			stacked = &ix.roles[i]
 		}
 	}
 	if anyExpert == nil {
@@ -546,11 +585,11 @@ func inferMoE(a *Architecture, roles []TensorRole, stack string, cfg *reader.Con
 	case len(experts) > 0:
 		m.Experts = known(int64(len(experts)), Evidence{Tensor: anyExpert.Name, Note: fmt.Sprintf("%d distinct expert indices", len(experts))})
 	case stacked != nil:
-		m.Experts = known(int64(stacked.LogicalShape[0]), ev(*stacked, "leading dimension of the stacked experts"))
+		m.Experts = known(int64(stacked.LogicalShape[0]), ev(stacked, "leading dimension of the stacked experts"))
 	default:
 		m.Experts = unknown("expert tensors carry no index")
 	}
-	if rt, ok := firstRole(roles, stack, false, RoleRouter); ok && len(rt.LogicalShape) == 2 && m.Experts.Known && int64(rt.LogicalShape[0]) != m.Experts.Value {
+	if rt, ok := ix.first(stack, false, RoleRouter); ok && len(rt.LogicalShape) == 2 && m.Experts.Known && int64(rt.LogicalShape[0]) != m.Experts.Value {
 		a.problem("router_mismatch", fmt.Sprintf("router %s has %d rows for %d experts", rt.Name, rt.LogicalShape[0], m.Experts.Value), rt.Name)
 	}
 	a.crossCheck(&m.Experts, "routed experts", cfg, findings.Problem, keysExperts...)
@@ -559,15 +598,15 @@ func inferMoE(a *Architecture, roles []TensorRole, stack string, cfg *reader.Con
 	} else {
 		m.TopK = unknown("top-k is only in config.json (num_experts_per_tok), which does not give it")
 	}
-	if e, ok := firstRole(roles, stack, false, RoleExpertUp, RoleExpertGate); ok {
+	if e, ok := ix.first(stack, false, RoleExpertUp, RoleExpertGate); ok {
 		out := expertOut(e, a.Hidden.Value)
 		m.ExpertFFN = known(int64(out), ev(e, "output size of one routed expert's up/gate"))
-	} else if e, ok := firstRole(roles, stack, false, RoleExpertGateUp); ok {
+	} else if e, ok := ix.first(stack, false, RoleExpertGateUp); ok {
 		out := expertOut(e, a.Hidden.Value)
 		m.ExpertFFN = known(int64(out/2), ev(e, "half the rows of a routed expert's fused gate_up"))
 	}
 	a.crossCheck(&m.ExpertFFN, "expert width", cfg, findings.Problem, keysExpertFF...)
-	if s, ok := firstRole(roles, stack, false, RoleSharedUp, RoleSharedGate); ok {
+	if s, ok := ix.first(stack, false, RoleSharedUp, RoleSharedGate); ok {
 		out := expertOut(s, a.Hidden.Value)
 		m.SharedFFN = known(int64(out), ev(s, "output size of the shared expert's up/gate"))
 		if v, k, ok := configInt(cfg, keysShared...); ok {
@@ -584,7 +623,7 @@ func inferMoE(a *Architecture, roles []TensorRole, stack string, cfg *reader.Con
 		m.SharedExperts = known(0, Evidence{Note: "no shared expert tensors"})
 		m.SharedFFN = known(0, Evidence{Note: "no shared expert tensors"})
 	}
-	for _, l := range layerIndices(roles, stack) {
+	for _, l := range layerIndices(ix.roles, stack) {
 		if moeLayers[l] {
 			m.MoELayers = append(m.MoELayers, l)
 		} else {
@@ -604,20 +643,20 @@ func inferMoE(a *Architecture, roles []TensorRole, stack string, cfg *reader.Con
 // [q_lora_rank, h], kv_a_proj_with_mqa [kv_lora_rank + rope, h],
 // kv_a_layernorm [kv_lora_rank], q_b_proj [A·(nope + rope), q_lora_rank],
 // kv_b_proj [A·(nope + v), kv_lora_rank] (DeepSeek-V2 paper, section 2.1).
-func inferMLA(a *Architecture, roles []TensorRole, stack string, cfg *reader.Config) {
-	kvDown, ok := firstRole(roles, stack, false, RoleMLAKVDown)
+func inferMLA(a *Architecture, ix *roleIndex, stack string, cfg *reader.Config) {
+	kvDown, ok := ix.first(stack, false, RoleMLAKVDown)
 	if !ok {
 		return
 	}
 	m := &MLA{}
-	if qd, ok := firstRole(roles, stack, false, RoleMLAQDown); ok {
+	if qd, ok := ix.first(stack, false, RoleMLAQDown); ok {
 		out, _, _ := outIn(qd)
 		m.QLoRARank = known(int64(out), ev(qd, "rows of q_a_proj"))
 	} else {
 		m.QLoRARank = known(0, Evidence{Note: "no q_a_proj: Q is projected directly"})
 	}
 	a.crossCheck(&m.QLoRARank, "q_lora_rank", cfg, findings.Problem, "q_lora_rank")
-	if n, ok := firstRole(roles, stack, false, RoleMLAKVNorm); ok && len(n.LogicalShape) == 1 {
+	if n, ok := ix.first(stack, false, RoleMLAKVNorm); ok && len(n.LogicalShape) == 1 {
 		m.KVLoRARank = known(int64(n.LogicalShape[0]), ev(n, "length of kv_a_layernorm"))
 	}
 	a.crossCheck(&m.KVLoRARank, "kv_lora_rank", cfg, findings.Problem, "kv_lora_rank")
@@ -628,13 +667,13 @@ func inferMLA(a *Architecture, roles []TensorRole, stack string, cfg *reader.Con
 	a.crossCheck(&m.QKRopeHeadDim, "qk_rope_head_dim", cfg, findings.Problem, "qk_rope_head_dim")
 	if v, k, ok := configInt(cfg, "qk_nope_head_dim"); ok {
 		m.QKNopeHeadDim = known(v, Evidence{ConfigKey: k})
-	} else if qu, ok := firstRole(roles, stack, false, RoleMLAQUp); ok && a.Heads.Known && a.Heads.Value > 0 && m.QKRopeHeadDim.Known {
+	} else if qu, ok := ix.first(stack, false, RoleMLAQUp); ok && a.Heads.Known && a.Heads.Value > 0 && m.QKRopeHeadDim.Known {
 		out, _, _ := outIn(qu)
 		m.QKNopeHeadDim = known(int64(out)/a.Heads.Value-m.QKRopeHeadDim.Value, ev(qu, "q_b_proj rows / heads - rope dim"))
 	} else {
 		m.QKNopeHeadDim = unknown("needs qk_nope_head_dim from config.json")
 	}
-	if ku, ok := firstRole(roles, stack, false, RoleMLAKVUp); ok && a.Heads.Known && a.Heads.Value > 0 && m.QKNopeHeadDim.Known {
+	if ku, ok := ix.first(stack, false, RoleMLAKVUp); ok && a.Heads.Known && a.Heads.Value > 0 && m.QKNopeHeadDim.Known {
 		out, _, _ := outIn(ku)
 		m.VHeadDim = known(int64(out)/a.Heads.Value-m.QKNopeHeadDim.Value, ev(ku, "kv_b_proj rows / heads - nope dim"))
 	}
@@ -651,7 +690,8 @@ func inferMLA(a *Architecture, roles []TensorRole, stack string, cfg *reader.Con
 // inferExtras lists the modules kept apart from the language model.
 func inferExtras(a *Architecture, roles []TensorRole) {
 	idx := map[string]int{}
-	for _, r := range roles {
+	for i := range roles {
+		r := &roles[i]
 		if !isExtraStack(r.Stack) {
 			continue
 		}

@@ -71,14 +71,47 @@ func Families() []*Family {
 // decide; config.json's model_type only breaks the tie when no family's
 // markers appear.
 func DetectFamily(tensors []quant.Tensor, cfg *reader.Config) *Family {
-	for _, f := range families {
-		for _, t := range tensors {
+	parts := make([]nameParts, len(tensors))
+	for i, t := range tensors {
+		parts[i] = parseName(t.Name)
+	}
+	return detectFamily(len(tensors), func(i int) (string, *nameParts) { return tensors[i].Name, &parts[i] }, cfg)
+}
+
+// detectFamily looks for the registered families' markers in n names. Names
+// repeat their layer-relative path in every layer, so each distinct path
+// (and each distinct path before the layers) is searched once: a
+// checkpoint of 90,000 tensors has a few hundred of them.
+func detectFamily(n int, at func(int) (string, *nameParts), cfg *reader.Config) *Family {
+	best := len(families)
+	seen := map[string]bool{}
+	check := func(s string) {
+		if seen[s] {
+			return
+		}
+		seen[s] = true
+		for fi, f := range families[:best] {
 			for _, m := range f.Markers {
-				if strings.Contains(t.Name, m) {
-					return f
+				if strings.Contains(s, m) {
+					best = fi
+					return
 				}
 			}
 		}
+	}
+	for i := 0; i < n && best > 0; i++ {
+		name, p := at(i)
+		if p.layer < 0 {
+			check(name)
+			continue
+		}
+		// The path before the layers with the container and index
+		// ("gpt_neox.layers."), then the path inside the layer.
+		check(name[:len(name)-len(p.full)])
+		check(p.full)
+	}
+	if best < len(families) {
+		return families[best]
 	}
 	if mt, ok := cfg.String("model_type"); ok {
 		if f := familyForModelType(mt); f != nil {

@@ -184,7 +184,8 @@ func Formula(roles []TensorRole, arch *Architecture) *FormulaReport {
 	f.L, f.H, f.V = l, h, v
 	f.Textbook = 12*l*h*h + 13*l*h + v*h
 	f.Approx = 12 * l * h * h
-	for _, r := range roles {
+	for i := range roles {
+		r := &roles[i]
 		if counted(r) {
 			f.Actual += r.LogicalParams
 		}
@@ -214,7 +215,8 @@ func active(roles []TensorRole, a *Architecture, actual uint64) (uint64, string)
 		return 0, ""
 	}
 	var extra, routed uint64
-	for _, r := range roles {
+	for i := range roles {
+		r := &roles[i]
 		if !counted(r) {
 			continue
 		}
@@ -238,14 +240,14 @@ func active(roles []TensorRole, a *Architecture, actual uint64) (uint64, string)
 }
 
 // counted reports whether a tensor adds to the parameter count.
-func counted(r TensorRole) bool {
+func counted(r *TensorRole) bool {
 	return r.Kind == quant.Parameter && r.Role != RoleBuffer && r.Role != RoleAux && r.DuplicateOf == ""
 }
 
 func comma(n uint64) string { return humanize.Comma(int64(n)) }
 
 // termOf sorts a tensor into a row of the term table.
-func termOf(r TensorRole) string {
+func termOf(r *TensorRole) string {
 	switch {
 	case r.Role == RoleAux || r.Kind == quant.Side:
 		return "side_tensors"
@@ -306,7 +308,8 @@ func terms(roles []TensorRole, a *Architecture, l, h, v uint64) []Term {
 	rows["mlp"].Formula, rows["mlp"].Textbook = "l·(8h² + 5h)", l*textbookMLP(h)
 	rows["layer_norms"].Formula, rows["layer_norms"].Textbook = "l·4h", l*textbookNorms(h)
 	rows["embedding"].Formula, rows["embedding"].Textbook = "Vh", v*h
-	for _, r := range roles {
+	for i := range roles {
+		r := &roles[i]
 		t := rows[termOf(r)]
 		t.Tensors++
 		if t.Counted {
@@ -429,7 +432,8 @@ func cause(t *Term, a *Architecture, roles []TensorRole, l, h, v uint64, names [
 		return strings.Join(parts, "; ")
 	case "layer_norms":
 		var weights uint64
-		for _, r := range roles {
+		for i := range roles {
+		r := &roles[i]
 			if termOf(r) == "layer_norms" && r.Param != "bias" {
 				weights++
 			}
@@ -604,7 +608,7 @@ func textbookLayer(h uint64) []slot {
 
 // slotOf names the textbook slot a layer tensor fills ("" for extras).
 // norms maps a norm's stem to its order in the layer.
-func slotOf(r TensorRole, norms map[string]int) string {
+func slotOf(r *TensorRole, norms map[string]int) string {
 	b := r.Param == "bias"
 	pick := func(w, bias string) string {
 		if b {
@@ -648,12 +652,13 @@ func tensorDiff(roles []TensorRole, a *Architecture, h, v uint64) ([]LayerDiff, 
 		stack string
 		layer int
 	}
-	byLayer := map[key][]TensorRole{}
+	byLayer := map[key][]*TensorRole{}
 	var keys []key
-	var outside []TensorRole
-	extraStack := map[string][]TensorRole{}
+	var outside []*TensorRole
+	extraStack := map[string][]*TensorRole{}
 	var extraOrder []string
-	for _, r := range roles {
+	for i := range roles {
+		r := &roles[i]
 		switch {
 		case r.Layer >= 0 && (r.Stack == StackDecoder || r.Stack == StackEncoder || r.Stack == StackMTP):
 			k := key{r.Stack, r.Layer}
@@ -722,7 +727,7 @@ func tensorDiff(roles []TensorRole, a *Architecture, h, v uint64) ([]LayerDiff, 
 	// Outside layers: the embedding is the textbook's only tensor.
 	var out []TensorDiff
 	emb := TensorDiff{Textbook: "W_E (embedding)", ExpectedShape: []uint64{v, h}, ExpectedParams: v * h}
-	var rest []TensorRole
+	var rest []*TensorRole
 	for _, r := range outside {
 		if r.Role == RoleTokenEmbedding && r.Param != "bias" && counted(r) && len(emb.Tensors) == 0 {
 			emb.Tensors = append(emb.Tensors, ref(r))
@@ -757,7 +762,7 @@ func tensorDiff(roles []TensorRole, a *Architecture, h, v uint64) ([]LayerDiff, 
 }
 
 // roleShapes returns the oriented shapes of the tensors of a role.
-func roleShapes(rs []TensorRole, role Role) [][]uint64 {
+func roleShapes(rs []*TensorRole, role Role) [][]uint64 {
 	var out [][]uint64
 	for _, r := range rs {
 		if r.Role == role {
@@ -768,14 +773,14 @@ func roleShapes(rs []TensorRole, role Role) [][]uint64 {
 }
 
 // oriented returns a tensor's logical shape as [out, in].
-func oriented(r TensorRole) []uint64 {
+func oriented(r *TensorRole) []uint64 {
 	if r.Transposed && len(r.LogicalShape) == 2 {
 		return []uint64{r.LogicalShape[1], r.LogicalShape[0]}
 	}
 	return r.LogicalShape
 }
 
-func ref(r TensorRole) TensorRef {
+func ref(r *TensorRole) TensorRef {
 	p := r.LogicalParams
 	if !counted(r) {
 		p = r.Elements()
@@ -815,7 +820,7 @@ func equalShape(a, b []uint64) bool {
 
 // extraRows folds tensors the textbook does not have into rows, per-expert
 // tensors of one name pattern into one row.
-func extraRows(rs []TensorRole) []TensorDiff {
+func extraRows(rs []*TensorRole) []TensorDiff {
 	var out []TensorDiff
 	idx := map[string]int{}
 	for _, r := range rs {
@@ -893,7 +898,7 @@ func extraNote(r Role) string {
 }
 
 // diffLayer matches one layer's tensors with the textbook's.
-func diffLayer(rs []TensorRole, h uint64, a *Architecture) LayerDiff {
+func diffLayer(rs []*TensorRole, h uint64, a *Architecture) LayerDiff {
 	var ld LayerDiff
 	norms := map[string]int{}
 	// The layer's own norms fill LN1 and LN2 in stored order; the MTP
@@ -960,7 +965,7 @@ func diffLayer(rs []TensorRole, h uint64, a *Architecture) LayerDiff {
 		rows[i] = TensorDiff{Textbook: s.name, ExpectedShape: s.shape, ExpectedParams: s.params}
 		at[s.name] = i
 	}
-	var extras []TensorRole
+	var extras []*TensorRole
 	for _, r := range rs {
 		name := ""
 		if counted(r) {
@@ -1056,7 +1061,7 @@ func shapeString(s []uint64) string {
 
 // layerSignature is a layer's tensors up to the layer and expert indices:
 // layers with the same signature are alike.
-func layerSignature(rs []TensorRole, stack string) (string, map[string]bool) {
+func layerSignature(rs []*TensorRole, stack string) (string, map[string]bool) {
 	pats := map[string]bool{}
 	var lines []string
 	for _, r := range rs {
@@ -1191,7 +1196,7 @@ func product(fs []string, name func(string) string) string {
 // tensor, from its role alone: the shapes of the article's section 2 and
 // their corrections (FORMULAS.md): Q is h·A·d, K and V h·G·d, a gated MLP
 // three h·f matrices, an expert h·f_e, a router E·h, a norm h.
-func tensorModel(r TensorRole, d dims, mlaAttn bool) []monoSpec {
+func tensorModel(r *TensorRole, d dims, mlaAttn bool) []monoSpec {
 	specs := roleModel(r, d, mlaAttn)
 	rank := roleRank(r.Role)
 	if r.Param == "bias" {
@@ -1203,7 +1208,7 @@ func tensorModel(r TensorRole, d dims, mlaAttn bool) []monoSpec {
 	return specs
 }
 
-func roleModel(r TensorRole, d dims, mlaAttn bool) []monoSpec {
+func roleModel(r *TensorRole, d dims, mlaAttn bool) []monoSpec {
 	m := func(c uint64, f ...string) []monoSpec { return []monoSpec{{coef: c, factors: f}} }
 	b := r.Param == "bias"
 	qw := []string{"h", "A", "d"}
@@ -1390,7 +1395,8 @@ func corrected(roles []TensorRole, a *Architecture, actual uint64) Corrected {
 		d["d_r"] = uint64(max(a.MLA.QKRopeHeadDim.Value, 0))
 		d["d_v"] = uint64(max(a.MLA.VHeadDim.Value, 0))
 	}
-	for _, r := range roles {
+	for i := range roles {
+		r := &roles[i]
 		if r.Role == RoleTokenTypeEmbedding && len(r.LogicalShape) == 2 {
 			d["T"] = r.LogicalShape[0]
 		}
@@ -1417,7 +1423,8 @@ func corrected(roles []TensorRole, a *Architecture, actual uint64) Corrected {
 	var otherNames []string
 	extra := map[string]uint64{}
 	var extraOrder []string
-	for _, r := range roles {
+	for i := range roles {
+		r := &roles[i]
 		if !counted(r) {
 			continue
 		}

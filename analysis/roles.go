@@ -2,87 +2,121 @@ package analysis
 
 import (
 	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/paramscope/paramscope/analysis/quant"
 	"github.com/paramscope/paramscope/reader"
 )
 
-// layerContainers are the path components that hold numbered layers in the
+// layerContainer reports whether a path component holds numbered layers in the
 // Hugging Face exports: "h" (GPT-2, BLOOM, Falcon, GPT-J), "layers" (Llama,
 // NeoX, OPT), "layer" (BERT), "block"/"blocks" (T5, others), "blk" (GGUF
 // names carried into safetensors by converters).
-var layerContainers = map[string]bool{"h": true, "layers": true, "layer": true, "block": true, "blocks": true, "blk": true}
+func layerContainer(c string) bool {
+	switch c {
+	case "h", "layers", "layer", "block", "blocks", "blk":
+		return true
+	}
+	return false
+}
 
-// nameParts is a tensor name split into where it lives and what it is.
+// nameParts is a tensor name split into where it lives and what it is. The
+// strings are slices of the name wherever possible: AssignRoles parses
+// every tensor of checkpoints with ~100,000 of them.
 type nameParts struct {
-	prefix []string // components before the layer container, or the whole stem outside layers
-	layer  int      // -1 outside layers
-	sub    string   // path after the layer index without the last component; experts as "*"
-	full   string   // path after the layer index with the last component; experts as "*"
-	stem   string   // the whole name without its last component
-	param  string   // the last component, gamma/beta spelled weight/bias
-	expert int      // routed expert index, or -1
+	prefix string // the path before the layer container, or the whole stem outside layers
+	layer  int    // -1 outside layers
+	sub    string // path after the layer index without the last component; experts as "*"
+	full   string // path after the layer index with the last component; experts as "*"
+	stem   string // the whole name without its last component
+	param  string // the last component, gamma/beta spelled weight/bias
+	expert int    // routed expert index, or -1
 }
 
 // parseName splits a tensor name on dots.
 func parseName(name string) nameParts {
-	comps := strings.Split(name, ".")
 	p := nameParts{layer: -1, expert: -1}
-	last := comps[len(comps)-1]
-	if m, ok := strings.CutSuffix(last, "_proj_bias"); ok && len(comps) > 1 {
+	dot := strings.LastIndexByte(name, '.')
+	if dot < 0 {
+		p.stem, p.prefix = name, name
+		return p
+	}
+	stem, last := name[:dot], name[dot+1:]
+	renamed := false
+	if m, ok := strings.CutSuffix(last, "_proj_bias"); ok {
 		// gpt-oss names its stacked expert biases gate_up_proj_bias: read
 		// them as gate_up_proj.bias.
-		comps = append(comps[:len(comps)-1:len(comps)-1], m+"_proj", "bias")
-		last = "bias"
+		stem, last, renamed = name[:dot+1]+m+"_proj", "bias", true
 	}
 	switch last {
 	case "gamma":
-		last = "weight"
+		last, renamed = "weight", true
 	case "beta":
-		last = "bias"
+		last, renamed = "bias", true
 	}
-	if len(comps) > 1 {
-		p.param = last
-		p.stem = strings.Join(comps[:len(comps)-1], ".")
-	} else {
-		p.stem = name
-	}
-	for i := 0; i+2 < len(comps); i++ {
-		if !layerContainers[comps[i]] {
-			continue
+	p.stem, p.param = stem, last
+	for start := 0; start < len(stem); {
+		end := strings.IndexByte(stem[start:], '.')
+		if end < 0 {
+			break
 		}
-		n, ok := index(comps[i+1])
-		if !ok {
-			continue
-		}
-		p.prefix = comps[:i]
-		p.layer = n
-		rest := append([]string(nil), comps[i+2:]...)
-		for j := 0; j+1 < len(rest); j++ {
-			if rest[j] == "experts" {
-				if e, ok := index(rest[j+1]); ok {
-					p.expert = e
-					rest[j+1] = "*"
-				}
+		c := stem[start : start+end]
+		idxStart := start + end + 1
+		idx, rest, more := strings.Cut(stem[idxStart:], ".")
+		if n, ok := index(idx); ok && layerContainer(c) {
+			p.prefix = strings.TrimSuffix(stem[:start], ".")
+			p.layer = n
+			sub := ""
+			if more {
+				sub = rest
 			}
+			if e, starred, ok := starExpert(sub); ok {
+				p.expert, sub, renamed = e, starred, true
+			}
+			p.sub = sub
+			switch {
+			case !renamed:
+				p.full = name[idxStart+len(idx)+1:] // a slice of the name, no copy
+			case sub == "":
+				p.full = last
+			default:
+				p.full = sub + "." + last
+			}
+			return p
 		}
-		rest[len(rest)-1] = p.param
-		p.full = strings.Join(rest, ".")
-		p.sub = strings.Join(rest[:len(rest)-1], ".")
-		return p
+		start = idxStart
 	}
-	p.prefix = strings.Split(p.stem, ".")
+	p.prefix = stem
 	return p
 }
 
-// parts returns the tensor's parsed name, cached by AssignRoles.
-func (r TensorRole) parts() nameParts {
-	if r.np != nil {
-		return *r.np
+// starExpert finds "experts.N" on component boundaries in a path and
+// returns N and the path with N written "*".
+func starExpert(sub string) (int, string, bool) {
+	for from := 0; ; {
+		i := strings.Index(sub[from:], "experts.")
+		if i < 0 {
+			return 0, "", false
+		}
+		i += from
+		if i == 0 || sub[i-1] == '.' {
+			n := sub[i+len("experts."):]
+			idx, _, _ := strings.Cut(n, ".")
+			if e, ok := index(idx); ok {
+				return e, sub[:i+len("experts.")] + "*" + n[len(idx):], true
+			}
+		}
+		from = i + 1
 	}
-	return parseName(r.Name)
+}
+
+// parts returns the tensor's parsed name, cached by AssignRoles.
+func (r *TensorRole) parts() *nameParts {
+	if r.np == nil {
+		p := parseName(r.Name)
+		r.np = &p
+	}
+	return r.np
 }
 
 // index parses a layer or expert index; it refuses huge values so a hostile
@@ -91,27 +125,33 @@ func index(s string) (int, bool) {
 	if s == "" || len(s) > 7 {
 		return 0, false
 	}
-	n, err := strconv.Atoi(s)
-	if err != nil || n < 0 || s[0] == '+' {
-		return 0, false
+	// Digits only, checked by hand: strconv.Atoi allocates an error for
+	// every component that is not a number, which is most of them.
+	n := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int(c-'0')
 	}
 	return n, true
 }
 
-// stackOf names the stack from the components before the layers.
-func stackOf(prefix []string, inLayer bool) string {
-	for _, c := range prefix {
-		lc := strings.ToLower(c)
-		switch {
-		case strings.Contains(lc, "vision") || strings.Contains(lc, "visual") || strings.Contains(lc, "image"):
-			return "vision"
-		case strings.Contains(lc, "audio"):
-			return "audio"
-		case strings.Contains(lc, "projector"):
-			return "projector"
-		}
+// stackOf names the stack from the path before the layers.
+func stackOf(prefix string, inLayer bool) string {
+	lc := strings.ToLower(prefix) // no copy when already lower case
+	switch {
+	case strings.Contains(lc, "vision") || strings.Contains(lc, "visual") || strings.Contains(lc, "image"):
+		return "vision"
+	case strings.Contains(lc, "audio"):
+		return "audio"
+	case strings.Contains(lc, "projector"):
+		return "projector"
 	}
-	for _, c := range prefix {
+	for rest := prefix; rest != ""; {
+		var c string
+		c, rest, _ = strings.Cut(rest, ".")
 		switch c {
 		case "encoder":
 			return StackEncoder
@@ -141,15 +181,14 @@ var bufferParams = map[string]bool{"inv_freq": true, "position_ids": true, "mask
 // is in the order of tensors; nothing is dropped: a tensor no rule explains
 // has RoleUnknown.
 func AssignRoles(tensors []quant.Tensor, cfg *reader.Config) []TensorRole {
-	return assignRoles(DetectFamily(tensors, cfg), tensors, cfg)
-}
-
-func assignRoles(fam *Family, tensors []quant.Tensor, cfg *reader.Config) []TensorRole {
 	out := make([]TensorRole, len(tensors))
 	parts := make([]nameParts, len(tensors))
 	for i, t := range tensors {
-		p := parseName(t.Name)
-		parts[i] = p
+		parts[i] = parseName(t.Name)
+	}
+	fam := detectFamily(len(tensors), func(i int) (string, *nameParts) { return tensors[i].Name, &parts[i] }, cfg)
+	for i, t := range tensors {
+		p := parts[i]
 		r := TensorRole{Tensor: t, Role: RoleUnknown, Param: p.param, Layer: p.layer, Expert: p.expert, np: &parts[i]}
 		r.Stack = stackOf(p.prefix, p.layer >= 0)
 		switch {
@@ -293,6 +332,16 @@ func markMTP(out []TensorRole, parts []nameParts, cfg *reader.Config) {
 // placed, once the hidden size is known from the token embedding or, lacking
 // one, from the most common vector length in the layers.
 func fillByShape(out []TensorRole) {
+	unplaced := false
+	for i := range out {
+		if out[i].Role == RoleUnknown && out[i].Kind == quant.Parameter {
+			unplaced = true
+			break
+		}
+	}
+	if !unplaced {
+		return
+	}
 	var h uint64
 	for _, r := range out {
 		if r.Role == RoleTokenEmbedding && len(r.LogicalShape) == 2 {
@@ -368,9 +417,10 @@ func fillByShape(out []TensorRole) {
 // Unclassified returns the tensors no rule placed, for listing.
 func Unclassified(roles []TensorRole) []TensorRole {
 	var out []TensorRole
-	for _, r := range roles {
+	for i := range roles {
+		r := &roles[i]
 		if r.Role == RoleUnknown {
-			out = append(out, r)
+			out = append(out, *r)
 		}
 	}
 	return out
@@ -380,7 +430,8 @@ func Unclassified(roles []TensorRole) []TensorRole {
 func layerIndices(roles []TensorRole, stack string) []int {
 	seen := map[int]bool{}
 	var out []int
-	for _, r := range roles {
+	for i := range roles {
+		r := &roles[i]
 		if r.Stack == stack && r.Layer >= 0 && !seen[r.Layer] {
 			seen[r.Layer] = true
 			out = append(out, r.Layer)

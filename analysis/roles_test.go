@@ -22,6 +22,10 @@ func TestParseName(t *testing.T) {
 		{"lm_head", -1, -1, "", "", ""},
 		{"vision_tower.encoder.layers.1.q_proj.weight", 1, -1, "q_proj", "weight", "vision"},
 		{"model.layers.99999999.x.weight", -1, -1, "", "weight", ""}, // index too large to be a layer
+		{"model.layers.0.mlp.experts.gate_up_proj_bias", 0, -1, "mlp.experts.gate_up_proj", "bias", StackDecoder},
+		{"model.layers.2.mlp.experts.7", 2, -1, "mlp.experts", "7", StackDecoder},
+		{"model.layers.2.moe.shared_experts.3.w1.weight", 2, -1, "moe.shared_experts.3.w1", "weight", StackDecoder},
+		{"layers.4.weight", 4, -1, "", "weight", StackDecoder},
 		{"", -1, -1, "", "", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
