@@ -96,6 +96,8 @@ func deepSeekLike() []benchTensor {
 // BenchmarkParseHeader measures ParseHeader on generated headers of a
 // ~700-tensor and a ~90k-tensor checkpoint, and on the committed
 // DeepSeek-V3 stub when present. MB/s is header bytes parsed per second.
+//
+//	go test -run '^$' -bench BenchmarkParseHeader -count 5 ./reader/
 func BenchmarkParseHeader(b *testing.B) {
 	cases := []struct {
 		name string

@@ -346,3 +346,35 @@ func TestBracketsDoNotInflateAllocation(t *testing.T) {
 		t.Errorf("got %d bytes allocated for a %d-byte header, want at most %d", got, len(file), limit)
 	}
 }
+
+// TestResourceCasesAllocation: the three 99 MB hostile headers of
+// HOSTILE.md "Resources" are refused with little more allocated than the
+// header buffer itself (the one read of N bytes): nothing in proportion to
+// the 49.5 million dimensions, the 1.6 million tensors or the 98 MB string.
+func TestResourceCasesAllocation(t *testing.T) {
+	if testing.Short() {
+		t.Skip("large input")
+	}
+	for _, c := range hostileCases() {
+		if c.big == nil {
+			continue
+		}
+		t.Run(c.name, func(t *testing.T) {
+			r, size := c.big()
+			file := make([]byte, size)
+			if _, err := r.ReadAt(file, 0); err != nil {
+				t.Fatal(err)
+			}
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
+			_, err := ParseHeader(bytes.NewReader(file), size, "m.safetensors", Limits{})
+			runtime.ReadMemStats(&after)
+			if !errors.Is(err, c.wantErr) {
+				t.Fatalf("got %v, want %v", err, c.wantErr)
+			}
+			if got, limit := after.TotalAlloc-before.TotalAlloc, uint64(size)+1<<20; got > limit {
+				t.Errorf("got %d bytes allocated for a %d-byte file, want at most %d", got, size, limit)
+			}
+		})
+	}
+}
