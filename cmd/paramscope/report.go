@@ -156,6 +156,9 @@ type tensorRow struct {
 	File          string   `json:"file"`
 	Kind          string   `json:"kind"`
 	LogicalParams uint64   `json:"logical_parameters"`
+	// LogicalShape is the unpacked shape of a packed quantized weight
+	// (quant.Tensor.LogicalShape), present only when it differs from Shape.
+	LogicalShape []uint64 `json:"logical_shape,omitempty"`
 	// DuplicateOf names the tensor this one is a tied copy of.
 	DuplicateOf string `json:"duplicate_of,omitempty"`
 }
@@ -276,7 +279,7 @@ func newCheckpointReport(ck *reader.Checkpoint, a *analysis.Analysis, listTensor
 					continue
 				}
 			}
-			r.Tensors = append(r.Tensors, tensorRow{
+			row := tensorRow{
 				Name:          t.Name,
 				DType:         string(t.DType),
 				Shape:         nonNil(t.Shape),
@@ -286,7 +289,11 @@ func newCheckpointReport(ck *reader.Checkpoint, a *analysis.Analysis, listTensor
 				Kind:          string(t.Kind),
 				LogicalParams: t.LogicalParams,
 				DuplicateOf:   t.DuplicateOf,
-			})
+			}
+			if t.LogicalShape != nil && !slices.Equal(t.LogicalShape, t.Shape) {
+				row.LogicalShape = t.LogicalShape
+			}
+			r.Tensors = append(r.Tensors, row)
 		}
 	}
 	return r
