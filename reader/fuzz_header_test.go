@@ -193,3 +193,29 @@ func compareU64(a, b uint64) int {
 	}
 	return 0
 }
+
+// TestJSONTextOracle pins what FuzzParseHeader relies on jsontext for: by
+// default it refuses duplicate names, invalid UTF-8, lone surrogates and
+// trailing data, and accepts the writer's space padding.
+func TestJSONTextOracle(t *testing.T) {
+	tests := []struct {
+		name, js string
+		reject   bool
+	}{
+		{"valid with padding", `{"a":{"b":[1,2]}}    `, false},
+		{"duplicate names", `{"a":1,"a":1}`, true},
+		{"nested duplicate names", `{"a":{"b":1,"b":2}}`, true},
+		{"invalid UTF-8", "{\"a\xff\":1}", true},
+		{"lone surrogate", `{"a\ud800":1}`, true},
+		{"trailing data", `{"a":1} x`, true},
+		{"NUL padding", "{\"a\":1}\x00", true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			err := jsontextRejects(H(tc.js, nil))
+			if (err != nil) != tc.reject {
+				t.Errorf("got %v, want rejected %v", err, tc.reject)
+			}
+		})
+	}
+}
