@@ -30,7 +30,7 @@ func addLimitFlags(fs *pflag.FlagSet, lim *reader.Limits) {
 		"largest *.safetensors.index.json accepted, in bytes")
 	fs.Var(&intCap{&lim.MaxShards}, "max-shards", "most shards accepted in one index")
 	fs.Var(&int64ByteCap{&lim.MaxConfigBytes}, "max-config-bytes", "largest config.json accepted, in bytes")
-	fs.Var(&intCap{&lim.Concurrency}, "concurrency", "shards read at once (0: twice the number of CPUs)")
+	fs.Var(&intCap{&lim.Concurrency}, "concurrency", "shards read at once (0: twice the number of CPUs, at least 4)")
 }
 
 // intCap is a non-negative int flag: a negative cap has no meaning, so it is

@@ -12,6 +12,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/spf13/pflag"
+
+	"github.com/paramscope/paramscope/reader"
 	"github.com/paramscope/paramscope/testdata/bigckpt"
 )
 
@@ -432,5 +435,35 @@ func TestInspectManyShards(t *testing.T) {
 		if ck.Index == nil || ck.Index.Entries != n || ck.Index.Shards != shards {
 			t.Errorf("got index %+v, want %d entries over %d shards", ck.Index, n, shards)
 		}
+	})
+}
+
+// readmeLimitRow is a row of the README's limits table: | `--flag` | default | ... |.
+var readmeLimitRow = regexp.MustCompile("(?m)^\\| `--([a-z-]+)` \\| ([0-9]+)[^|]*\\|")
+
+// TestREADMELimits checks that the README's limits table names every flag
+// addLimitFlags registers, with its real default.
+func TestREADMELimits(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	documented := map[string]string{}
+	for _, m := range readmeLimitRow.FindAllSubmatch(readme, -1) {
+		documented[string(m[1])] = string(m[2])
+	}
+	var lim reader.Limits
+	fs := pflag.NewFlagSet("t", pflag.ContinueOnError)
+	addLimitFlags(fs, &lim)
+	fs.VisitAll(func(f *pflag.Flag) {
+		t.Run(f.Name, func(t *testing.T) {
+			got, ok := documented[f.Name]
+			if !ok {
+				t.Fatalf("README's limits table has no row for --%s", f.Name)
+			}
+			if got != f.DefValue {
+				t.Errorf("README says --%s defaults to %s, want %s", f.Name, got, f.DefValue)
+			}
+		})
 	})
 }
