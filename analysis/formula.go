@@ -10,6 +10,7 @@ import (
 
 	"github.com/paramscope/paramscope/analysis/findings"
 	"github.com/paramscope/paramscope/analysis/quant"
+	"github.com/paramscope/paramscope/reader"
 )
 
 // Term is one row of the term table: a part of the model, what the textbook
@@ -433,7 +434,7 @@ func cause(t *Term, a *Architecture, roles []TensorRole, l, h, v uint64, names [
 	case "layer_norms":
 		var weights uint64
 		for i := range roles {
-		r := &roles[i]
+			r := &roles[i]
 			if termOf(r) == "layer_norms" && r.Param != "bias" {
 				weights++
 			}
@@ -824,7 +825,12 @@ func extraRows(rs []*TensorRole) []TensorDiff {
 	var out []TensorDiff
 	idx := map[string]int{}
 	for _, r := range rs {
-		pat := expertPattern(r.Name)
+		// Within one layer the layer-relative path (experts as "*")
+		// names a row; outside layers the name does.
+		key := r.Name
+		if r.Layer >= 0 {
+			key = r.parts().full
+		}
 		status := StatusExtra
 		switch {
 		case r.Role == RoleAux || r.Kind == quant.Side:
@@ -834,7 +840,7 @@ func extraRows(rs []*TensorRole) []TensorDiff {
 		case r.DuplicateOf != "":
 			status = StatusDuplicate
 		}
-		if i, ok := idx[pat]; ok && r.Expert >= 0 {
+		if i, ok := idx[key]; ok && r.Expert >= 0 {
 			out[i].Tensors[0].Count++
 			rf := ref(r)
 			out[i].Tensors[0].Params += rf.Params
@@ -842,7 +848,9 @@ func extraRows(rs []*TensorRole) []TensorDiff {
 			continue
 		}
 		rf := ref(r)
-		rf.Name = pat
+		if r.Expert >= 0 {
+			rf.Name = expertPattern(r.Name)
+		}
 		d := TensorDiff{Role: r.Role, Tensors: []TensorRef{rf}, Params: rf.Params, Status: status}
 		switch status {
 		case StatusBuffer:
@@ -854,7 +862,7 @@ func extraRows(rs []*TensorRole) []TensorDiff {
 		default:
 			d.Note = extraNote(r.Role)
 		}
-		idx[pat] = len(out)
+		idx[key] = len(out)
 		out = append(out, d)
 	}
 	return out
@@ -1059,32 +1067,55 @@ func shapeString(s []uint64) string {
 	return "[" + strings.Join(parts, ", ") + "]"
 }
 
+// sigLine is one kind of tensor in a layer: its path inside the layer
+// (experts as "*"), dtype and shape.
+type sigLine struct {
+	full  string
+	dtype reader.DType
+	rank  int
+	dims  [4]uint64
+	more  string // the shape's text when it has more than 4 dimensions
+}
+
+func (l sigLine) String() string {
+	var shape []uint64
+	if l.rank <= 4 {
+		shape = l.dims[:l.rank]
+	}
+	s := l.full + " " + shapeString(shape) + " " + string(l.dtype)
+	if l.more != "" {
+		s = l.full + " " + l.more + " " + string(l.dtype)
+	}
+	return s
+}
+
 // layerSignature is a layer's tensors up to the layer and expert indices:
-// layers with the same signature are alike.
+// layers with the same signature are alike. Alike tensors (256 experts) are
+// folded before any text is built.
 func layerSignature(rs []*TensorRole, stack string) (string, map[string]bool) {
-	pats := map[string]bool{}
-	var lines []string
+	count := map[sigLine]int{}
+	var order []sigLine
 	for _, r := range rs {
-		// The path inside the layer, so an encoder layer compares with a
-		// decoder layer by what it holds, not by its prefix.
-		p := r.parts().full
-		line := p + " " + shapeString(r.Shape) + " " + string(r.DType)
-		if !pats[line] {
-			pats[line] = true
-			lines = append(lines, line)
+		l := sigLine{full: r.parts().full, dtype: r.DType, rank: len(r.Shape)}
+		if l.rank <= 4 {
+			copy(l.dims[:], r.Shape)
+		} else {
+			l.more = shapeString(r.Shape)
 		}
+		if _, ok := count[l]; !ok {
+			order = append(order, l)
+		}
+		count[l]++
 	}
-	n := map[string]int{}
-	for _, r := range rs {
-		n[r.parts().full]++
-	}
-	var counts []string
-	for p, c := range n {
-		counts = append(counts, p+"="+strconv.Itoa(c))
+	pats := make(map[string]bool, len(order))
+	lines := make([]string, 0, len(order))
+	for _, l := range order {
+		text := l.String()
+		pats[text] = true
+		lines = append(lines, text+" ×"+strconv.Itoa(count[l]))
 	}
 	sort.Strings(lines)
-	sort.Strings(counts)
-	return stack + "\n" + strings.Join(lines, "\n") + "\n" + strings.Join(counts, "\n"), pats
+	return stack + "\n" + strings.Join(lines, "\n"), pats
 }
 
 // compareLayers says what a layer kind has and lacks next to the
@@ -1377,6 +1408,39 @@ func addMonos(sum []monoSpec, add []monoSpec) []monoSpec {
 	return sum
 }
 
+// modelKey is what a tensor's model depends on: its role, parameter, rank
+// and module name (T5's relative_attention_bias, DeepSeek's eh_proj).
+type modelKey struct {
+	role  Role
+	param string
+	rank  int
+	tail  string
+}
+
+// modelVal is a cached tensor model and its value.
+type modelVal struct {
+	specs []monoSpec
+	value uint64
+}
+
+// layerKey names a layer of a stack.
+type layerKey struct {
+	stack string
+	layer int
+}
+
+// value is a spec's value without building its text.
+func (d dims) value(s monoSpec) uint64 {
+	if s.measured != "" {
+		return s.coef * s.size
+	}
+	v := s.coef
+	for _, f := range s.factors {
+		v *= d[f]
+	}
+	return v
+}
+
 // corrected builds the formula that fits the checkpoint from the inferred
 // architecture and reports what it leaves unexplained.
 func corrected(roles []TensorRole, a *Architecture, actual uint64) Corrected {
@@ -1414,10 +1478,33 @@ func corrected(roles []TensorRole, a *Architecture, actual uint64) Corrected {
 	type layerSum struct {
 		stack string
 		layer int
-		specs []monoSpec
+		count map[*modelVal]int // tensors per cached model, in first-seen order
+		order []*modelVal
+		specs []monoSpec // measured terms
+	}
+	// Tensors of one role, parameter and rank share a model: compute it
+	// once (DeepSeek-V3 has 90,000 tensors and a few dozen models).
+	cache := map[modelKey]*modelVal{}
+	modelOf := func(r *TensorRole) ([]monoSpec, uint64, *modelVal) {
+		stem := r.parts().stem
+		k := modelKey{r.Role, r.Param, len(r.LogicalShape), stem[strings.LastIndexByte(stem, '.')+1:]}
+		if v, ok := cache[k]; ok {
+			return v.specs, v.value, v
+		}
+		specs := tensorModel(r, d, mlaAttn)
+		var value uint64
+		for _, s := range specs {
+			value += d.value(s)
+		}
+		if len(specs) > 0 && specs[0].measured != "" {
+			return specs, value, nil
+		}
+		v := &modelVal{specs, value}
+		cache[k] = v
+		return specs, value, v
 	}
 	var order []layerSum
-	at := map[[2]any]int{}
+	at := map[layerKey]int{}
 	var outside []monoSpec
 	var otherOutside uint64
 	var otherNames []string
@@ -1435,11 +1522,7 @@ func corrected(roles []TensorRole, a *Architecture, actual uint64) Corrected {
 			extra[r.Stack] += r.LogicalParams
 			continue
 		}
-		specs := tensorModel(r, d, mlaAttn)
-		var model uint64
-		for _, s := range specs {
-			model += d.mono(s).Value
-		}
+		specs, model, mv := modelOf(r)
 		if specs == nil {
 			unexplained++
 			if len(mismatch) < 20 {
@@ -1464,14 +1547,22 @@ func corrected(roles []TensorRole, a *Architecture, actual uint64) Corrected {
 			}
 			continue
 		}
-		k := [2]any{r.Stack, r.Layer}
+		k := layerKey{r.Stack, r.Layer}
 		i, ok := at[k]
 		if !ok {
 			i = len(order)
 			at[k] = i
-			order = append(order, layerSum{stack: r.Stack, layer: r.Layer})
+			order = append(order, layerSum{stack: r.Stack, layer: r.Layer, count: map[*modelVal]int{}})
 		}
-		order[i].specs = addMonos(order[i].specs, specs)
+		ls := &order[i]
+		if mv == nil {
+			ls.specs = addMonos(ls.specs, specs)
+			continue
+		}
+		if _, seen := ls.count[mv]; !seen {
+			ls.order = append(ls.order, mv)
+		}
+		ls.count[mv]++
 	}
 	if unexplained > len(mismatch) {
 		mismatch = append(mismatch, fmt.Sprintf("and %d more", unexplained-len(mismatch)))
@@ -1484,7 +1575,14 @@ func corrected(roles []TensorRole, a *Architecture, actual uint64) Corrected {
 		return order[i].layer < order[j].layer
 	})
 	for _, ls := range order {
-		specs := byDegree(collapseExperts(ls.specs, d["E"]))
+		var specs []monoSpec
+		for _, mv := range ls.order {
+			for _, sp := range mv.specs {
+				sp.coef *= uint64(ls.count[mv])
+				specs = addMonos(specs, []monoSpec{sp})
+			}
+		}
+		specs = byDegree(collapseExperts(addMonos(specs, ls.specs), d["E"]))
 		var terms []Monomial
 		var per uint64
 		var sig []string
