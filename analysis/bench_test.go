@@ -3,6 +3,7 @@ package analysis
 import (
 	"testing"
 
+	"github.com/paramscope/paramscope/analysis/quant"
 	"github.com/paramscope/paramscope/reader"
 	"github.com/paramscope/paramscope/testdata/layouts"
 )
@@ -41,4 +42,33 @@ func BenchmarkAnalyze(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkStages times each stage alone on DeepSeek-V3's layout, the
+// largest there is (~92,000 tensors), so a regression shows where it is:
+//
+//	go test ./analysis -run '^$' -bench Stages -benchmem
+func BenchmarkStages(b *testing.B) {
+	ts, cfg := benchTensors(b, "deepseek-v3")
+	q := quant.Classify(ts, cfg)
+	roles := AssignRoles(q.Tensors, cfg)
+	arch := InferArchitecture(roles, cfg)
+	b.Run("AssignRoles", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			AssignRoles(q.Tensors, cfg)
+		}
+	})
+	b.Run("InferArchitecture", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			InferArchitecture(roles, cfg)
+		}
+	})
+	b.Run("Formula", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			Formula(roles, arch)
+		}
+	})
 }
