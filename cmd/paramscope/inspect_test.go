@@ -140,7 +140,12 @@ func fixtures(t *testing.T) map[string][]byte {
 // TestFixtures writes the bad-input fixtures when they are missing (or with
 // -update) and otherwise checks that the committed bytes are the ones these
 // helpers build, so the goldens that read them are reproducible.
-func TestFixtures(t *testing.T) {
+func TestFixtures(t *testing.T) { checkFixtures(t) }
+
+// checkFixtures is TestFixtures for the tests that read the fixtures, so
+// they can run on their own (go test -run TestInspectGoldens).
+func checkFixtures(t *testing.T) {
+	t.Helper()
 	for path, want := range fixtures(t) {
 		t.Run(path, func(t *testing.T) {
 			got, err := os.ReadFile(path)
@@ -169,7 +174,7 @@ func TestFixtures(t *testing.T) {
 // 1024h + 2h with l=12, h=768, V=50257; 12 layers × 12 tensors + wte, wpe,
 // ln_f.weight, ln_f.bias), checked on their own in TestInspectGPT2JSON.
 func TestInspectGoldens(t *testing.T) {
-	TestFixtures(t)
+	checkFixtures(t)
 	cases := []struct {
 		name string
 		args []string
@@ -294,7 +299,7 @@ func TestInspectGPT2JSON(t *testing.T) {
 // TestInspectHostile checks that untrusted names reach JSON intact and
 // reach a terminal or a Markdown table only escaped.
 func TestInspectHostile(t *testing.T) {
-	TestFixtures(t)
+	checkFixtures(t)
 	t.Run("json round-trips the names", func(t *testing.T) {
 		doc, code := inspectJSON(t, "--tensors", hostileDir)
 		if code != exitOK {
@@ -313,6 +318,24 @@ func TestInspectHostile(t *testing.T) {
 		meta := ck["metadata"].([]any)
 		if got := meta[1].(map[string]any)["value"]; got != hostileMetadata[1][1] {
 			t.Errorf("got metadata value %q, want %q", got, hostileMetadata[1][1])
+		}
+	})
+	t.Run("error naming a hostile path is escaped", func(t *testing.T) {
+		path := filepath.Join(t.TempDir(), "\x1b[2J\rmodel\u202e.safetensors")
+		if err := os.WriteFile(path, []byte(lfsPointer), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		var stdout, stderr bytes.Buffer
+		if code := run(context.Background(), []string{"inspect", path}, &stdout, &stderr); code != exitBadInput {
+			t.Fatalf("got exit %d, want %d", code, exitBadInput)
+		}
+		for _, bad := range []string{"\x1b", "\r", "\u202e"} {
+			if strings.Contains(stderr.String(), bad) {
+				t.Errorf("stderr holds raw %q: %q", bad, stderr.String())
+			}
+		}
+		if want := `\x1b[2J\rmodel\u202e.safetensors`; !strings.Contains(stderr.String(), want) {
+			t.Errorf("got stderr %q, want it to name the file as %s", stderr.String(), want)
 		}
 	})
 	for _, f := range []string{"text", "markdown"} {
