@@ -183,14 +183,22 @@ var bufferParams = map[string]bool{"inv_freq": true, "position_ids": true, "mask
 func AssignRoles(tensors []quant.Tensor, cfg *reader.Config) []TensorRole {
 	out := make([]TensorRole, len(tensors))
 	parts := make([]nameParts, len(tensors))
-	for i, t := range tensors {
-		parts[i] = parseName(t.Name)
+	for i := range tensors {
+		parts[i] = parseName(tensors[i].Name)
 	}
 	fam := detectFamily(len(tensors), func(i int) (string, *nameParts) { return tensors[i].Name, &parts[i] }, cfg)
-	for i, t := range tensors {
-		p := parts[i]
-		r := TensorRole{Tensor: t, Role: RoleUnknown, Param: p.param, Layer: p.layer, Expert: p.expert, np: &parts[i]}
-		r.Stack = stackOf(p.prefix, p.layer >= 0)
+	var lastPrefix, lastStack string
+	var lastInLayer bool
+	for i := range tensors {
+		t, p, r := &tensors[i], &parts[i], &out[i]
+		*r = TensorRole{Tensor: *t, Role: RoleUnknown, Param: p.param, Layer: p.layer, Expert: p.expert, np: p}
+		// Most tensors share the path before their layers: decide its
+		// stack once.
+		if p.prefix != lastPrefix || (p.layer >= 0) != lastInLayer || i == 0 {
+			lastPrefix, lastInLayer = p.prefix, p.layer >= 0
+			lastStack = stackOf(p.prefix, lastInLayer)
+		}
+		r.Stack = lastStack
 		switch {
 		case t.Kind == quant.Side:
 			r.Role = RoleAux
@@ -209,7 +217,6 @@ func AssignRoles(tensors []quant.Tensor, cfg *reader.Config) []TensorRole {
 		if fam.Transposed && len(t.LogicalShape) == 2 && isLinear(r.Role) {
 			r.Transposed = true
 		}
-		out[i] = r
 	}
 	markMTP(out, parts, cfg)
 	fillByShape(out)
@@ -219,7 +226,7 @@ func AssignRoles(tensors []quant.Tensor, cfg *reader.Config) []TensorRole {
 // layerRole looks a layer tensor up in the family's names: the full path
 // first (buffers named like parameters, GPT-2's attn.bias), then the path
 // without its last component.
-func layerRole(fam *Family, p nameParts) Role {
+func layerRole(fam *Family, p *nameParts) Role {
 	if r, ok := fam.Layer[p.full]; ok {
 		return r
 	}
@@ -264,7 +271,7 @@ func expertRoleByName(sub string) Role {
 
 // globalRole matches a tensor outside layers against the family's suffixes,
 // then the generic ones, on whole path components.
-func globalRole(fam *Family, p nameParts) Role {
+func globalRole(fam *Family, p *nameParts) Role {
 	for _, rules := range [][]GlobalRule{fam.Global, famGeneric.Global} {
 		for _, g := range rules {
 			if p.stem == g.Suffix || strings.HasSuffix(p.stem, "."+g.Suffix) {
@@ -278,7 +285,7 @@ func globalRole(fam *Family, p nameParts) Role {
 // isBufferShape recognises buffers that exports store beside parameters:
 // rotary inv_freq, position_ids, masked_bias, boolean masks and 4-D
 // "bias" causal masks ([1, 1, n_ctx, n_ctx] in GPT-2 and GPT-Neo).
-func isBufferShape(t quant.Tensor, p nameParts) bool {
+func isBufferShape(t *quant.Tensor, p *nameParts) bool {
 	if bufferParams[p.param] {
 		return true
 	}
@@ -309,20 +316,23 @@ func markMTP(out []TensorRole, parts []nameParts, cfg *reader.Config) {
 	mtp := map[int]bool{}
 	if n, ok := cfg.Int("num_nextn_predict_layers"); ok && n > 0 {
 		if l, ok := cfg.Int("num_hidden_layers"); ok {
-			for _, r := range out {
-				if r.Stack == StackDecoder && r.Layer >= 0 && int64(r.Layer) >= l {
+			for i := range out {
+				if r := &out[i]; r.Stack == StackDecoder && r.Layer >= 0 && int64(r.Layer) >= l {
 					mtp[r.Layer] = true
 				}
 			}
 		}
 	}
-	for i, r := range out {
-		if r.Stack == StackDecoder && parts[i].sub == "eh_proj" {
-			mtp[r.Layer] = true
+	for i := range out {
+		if out[i].Stack == StackDecoder && parts[i].sub == "eh_proj" {
+			mtp[out[i].Layer] = true
 		}
 	}
+	if len(mtp) == 0 {
+		return
+	}
 	for i := range out {
-		if out[i].Stack == StackDecoder && mtp[out[i].Layer] {
+		if out[i].Stack == StackDecoder && out[i].Layer >= 0 && mtp[out[i].Layer] {
 			out[i].Stack = StackMTP
 		}
 	}
