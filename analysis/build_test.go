@@ -2,7 +2,6 @@ package analysis
 
 import (
 	"fmt"
-	"strings"
 	"testing"
 
 	"github.com/paramscope/paramscope/analysis/quant"
@@ -102,11 +101,6 @@ func llamaTensors(s llamaSpec) []reader.Tensor {
 	return b.ts
 }
 
-// analyzeTensors runs the pipeline on an in-memory tensor list.
-func analyzeTensors(ts []reader.Tensor, cfg *reader.Config) *Analysis {
-	return Analyze(ts, cfg)
-}
-
 // quantTensors wraps tensors as plain parameters.
 func quantTensors(ts []reader.Tensor) []quant.Tensor {
 	out := make([]quant.Tensor, len(ts))
@@ -115,5 +109,3 @@ func quantTensors(ts []reader.Tensor) []quant.Tensor {
 	}
 	return out
 }
-
-var _ = strings.Contains

@@ -15,7 +15,7 @@ import (
 // difference being 1024·768 learned positions and the final LayerNorm's 2h.
 func TestFormulaGPT2(t *testing.T) {
 	cfg := cfgOf(t, `{"model_type":"gpt2","n_embd":768,"n_layer":12,"n_head":12,"vocab_size":50257,"n_positions":1024,"n_ctx":1024}`)
-	a := analyzeTensors(gpt2Tensors(12, 768, 50257, 1024), cfg)
+	a := Analyze(gpt2Tensors(12, 768, 50257, 1024), cfg)
 	f := a.Formula
 	if got, want := f.Textbook, uint64(123_651_840); got != want {
 		t.Errorf("textbook: got %d, want %d", got, want)
@@ -62,7 +62,7 @@ func TestFormulaGPT2(t *testing.T) {
 // parameters (FORMULAS.md, the exact count behind the paper's "6.7B").
 func TestFormulaLlama2(t *testing.T) {
 	cfg := cfgOf(t, `{"model_type":"llama","hidden_size":4096,"num_hidden_layers":32,"num_attention_heads":32,"num_key_value_heads":32,"intermediate_size":11008,"vocab_size":32000,"tie_word_embeddings":false,"max_position_embeddings":4096}`)
-	a := analyzeTensors(llamaTensors(llamaSpec{l: 32, h: 4096, v: 32000, f: 11008, heads: 32, kv: 32}), cfg)
+	a := Analyze(llamaTensors(llamaSpec{l: 32, h: 4096, v: 32000, f: 11008, heads: 32, kv: 32}), cfg)
 	f := a.Formula
 	// 12·32·4096² + 13·32·4096 + 32000·4096
 	if got, want := f.Textbook, uint64(6_442_450_944+1_703_936+131_072_000); got != want {
