@@ -192,6 +192,11 @@ func TestFamilies(t *testing.T) {
 			if ar.ParallelBlocks.Value != tc.par {
 				t.Errorf("parallel: got %v, want %v", ar.ParallelBlocks.Value, tc.par)
 			}
+			// The textbook's l counts every layer of the language model
+			// (T5: 6 encoder + 6 decoder), never the MTP layer.
+			if got, want := a.Formula.L, uint64(tc.l+tc.enc); got != want || a.Formula.H != uint64(tc.h) || a.Formula.V != uint64(tc.v) {
+				t.Errorf("formula l, h, V: got %d, %d, %d, want %d, %d, %d", got, a.Formula.H, a.Formula.V, want, tc.h, tc.v)
+			}
 			if got := a.Formula.Actual; got != tc.actual {
 				t.Errorf("actual: got %d, want %d", got, tc.actual)
 			}
