@@ -99,8 +99,19 @@ func detectFamily(n int, at func(int) (string, *nameParts), cfg *reader.Config) 
 			}
 		}
 	}
+	var lastPrefix string
+	extra := false
 	for i := 0; i < n && best > 0; i++ {
 		name, p := at(i)
+		// A vision tower's names (CLIP, SigLIP) must not choose the
+		// language model's family.
+		if i == 0 || p.prefix != lastPrefix {
+			lastPrefix = p.prefix
+			extra = isExtraStack(stackOf(p.prefix, p.layer >= 0))
+		}
+		if extra {
+			continue
+		}
 		if p.layer < 0 {
 			check(name)
 			continue

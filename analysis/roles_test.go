@@ -210,3 +210,16 @@ func TestQwenMoE(t *testing.T) {
 		t.Errorf("residual: got %d, want 0 (%v)", a.Formula.Corrected.Residual, a.Formula.Corrected.ResidualTensors)
 	}
 }
+
+// TestVisionTowerDoesNotChooseFamily: a LLaVA-style checkpoint whose vision
+// tower uses BERT-like names is still read as a Llama.
+func TestVisionTowerDoesNotChooseFamily(t *testing.T) {
+	ts := []reader.Tensor{
+		{Name: "vision_tower.encoder.layer.0.attention.self.query.weight", DType: reader.F32, Shape: []uint64{8, 8}},
+		{Name: "language_model.model.embed_tokens.weight", DType: reader.F32, Shape: []uint64{16, 8}},
+		{Name: "language_model.model.layers.0.self_attn.q_proj.weight", DType: reader.F32, Shape: []uint64{8, 8}},
+	}
+	if f := DetectFamily(quantTensors(ts), nil); f.Name != "llama" {
+		t.Errorf("family: got %s, want llama", f.Name)
+	}
+}
