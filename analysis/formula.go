@@ -341,6 +341,13 @@ func terms(roles []TensorRole, a *Architecture, l, h, v uint64) []Term {
 func cause(t *Term, a *Architecture, roles []TensorRole, l, h, v uint64, names []string) string {
 	hs := comma(h)
 	switch t.Name {
+	case "attention", "mlp", "layer_norms", "embedding":
+		if t.Tensors == 0 {
+			what := map[string]string{"attention": "attention", "mlp": "MLP", "layer_norms": "layer norm", "embedding": "token embedding"}[t.Name]
+			return fmt.Sprintf("the checkpoint has no %s tensors", what)
+		}
+	}
+	switch t.Name {
 	case "attention":
 		if a.MLA != nil {
 			return fmt.Sprintf("multi-head latent attention: Q through a rank-%d and K/V through a rank-%d bottleneck (q_a/q_b, kv_a/kv_b with their norms), %d heads; %s per layer instead of 4h² + 4h = %s",
@@ -508,6 +515,17 @@ func cause(t *Term, a *Architecture, roles []TensorRole, l, h, v uint64, names [
 	return ""
 }
 
+// nonEmpty drops empty strings.
+func nonEmpty(ss ...string) []string {
+	var out []string
+	for _, s := range ss {
+		if s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
 func ifStr(c bool, s string) string {
 	if c {
 		return s
@@ -531,16 +549,19 @@ func assumptions(a *Architecture, h uint64) []Assumption {
 	case a.MLA != nil:
 		mhaEv = fmt.Sprintf("multi-head latent attention (kv_lora_rank %d, q_lora_rank %d)", a.MLA.KVLoRARank.Value, a.MLA.QLoRARank.Value)
 	case !a.Heads.Known || !a.KVHeads.Known || !a.HeadDim.Known:
-		mhaEv = "heads or head size unknown: " + a.HeadDim.Evidence.Note + a.KVHeads.Evidence.Note
+		mhaEv = "heads or head size unknown: " + strings.Join(nonEmpty(a.Heads.Evidence.Note, a.HeadDim.Evidence.Note, a.KVHeads.Evidence.Note), "; ")
 	default:
 		mhaEv = fmt.Sprintf("%d query heads, %d key/value heads, head size %d: Q width %d, K/V width %d, h = %d", A, G, d, A*d, G*d, h)
 	}
 	f := uint64(a.FFN.Value)
-	mlp := a.MoE == nil && !a.GatedMLP.Value && f == 4*h
+	mlp := a.FFN.Known && a.MoE == nil && !a.GatedMLP.Value && f == 4*h
 	mlpEv := fmt.Sprintf("width %d (4h = %d), ", f, 4*h)
-	if a.GatedMLP.Value {
+	switch {
+	case !a.FFN.Known:
+		mlpEv = a.FFN.Evidence.Note
+	case a.GatedMLP.Value:
 		mlpEv += "gated: three matrices"
-	} else {
+	default:
 		mlpEv += "two matrices"
 	}
 	if a.MoE != nil {
@@ -1621,6 +1642,9 @@ func corrected(roles []TensorRole, a *Architecture, actual uint64) Corrected {
 	c.Residual = int64(actual) - int64(c.Total)
 	c.ResidualTensors = mismatch
 	c.Symbolic, c.Numeric = writeFormula(c)
+	if c.Symbolic == "" {
+		c.Symbolic, c.Numeric = "0", "0"
+	}
 	used := map[string]bool{}
 	mark := func(ms []Monomial) {
 		for _, m := range ms {

@@ -44,9 +44,13 @@ func fmlSigned(v int64) string {
 	return humanize.Comma(v)
 }
 
-// fmlPercent writes a relative difference.
-func fmlPercent(r float64) string {
-	return fmt.Sprintf("%+.2f%%", 100*r)
+// fmlPercent writes a relative difference ("-" when the textbook gives 0
+// and there is nothing to be relative to).
+func fmlPercent(f *analysis.FormulaReport) string {
+	if f.Textbook == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%+.2f%%", 100*f.RelDiff)
 }
 
 func fmlShape(s []uint64) string {
@@ -156,7 +160,7 @@ func textFormula(w *bufio.Writer, c *formulaEntry, allLayers bool) {
 	t.add("textbook 12lh² + 13lh + Vh", fmlComma(f.Textbook))
 	t.add("approximation 12lh²", fmlComma(f.Approx))
 	t.add("actual parameters", fmlComma(f.Actual))
-	t.add("difference", fmlSigned(f.Diff), fmlPercent(f.RelDiff))
+	t.add("difference", fmlSigned(f.Diff), fmlPercent(f))
 	if f.Active > 0 {
 		t.add("active per token", fmlComma(f.Active), escapeLine(f.ActiveNote))
 	}
@@ -220,8 +224,10 @@ func textFormula(w *bufio.Writer, c *formulaEntry, allLayers bool) {
 	for _, s := range cf.Symbols {
 		t.add(s.Symbol, fmlComma(s.Value), s.Meaning)
 	}
-	w.WriteString("  where\n")
-	t.write(w)
+	if len(cf.Symbols) > 0 {
+		w.WriteString("  where\n")
+		t.write(w)
+	}
 	if len(cf.OtherTensors) > 0 {
 		fmt.Fprintf(w, "  n(other) is measured: %s\n", escapeLine(strings.Join(cf.OtherTensors, ", ")))
 	}
@@ -326,7 +332,7 @@ func mdFormula(w *bufio.Writer, c *formulaEntry, allLayers bool) {
 	fmt.Fprintf(w, "| textbook 12lh² + 13lh + Vh | %s |\n", fmlComma(f.Textbook))
 	fmt.Fprintf(w, "| approximation 12lh² | %s |\n", fmlComma(f.Approx))
 	fmt.Fprintf(w, "| actual parameters | %s |\n", fmlComma(f.Actual))
-	fmt.Fprintf(w, "| difference | %s (%s) |\n", fmlSigned(f.Diff), fmlPercent(f.RelDiff))
+	fmt.Fprintf(w, "| difference | %s (%s) |\n", fmlSigned(f.Diff), fmlPercent(f))
 	if f.Active > 0 {
 		fmt.Fprintf(w, "| active per token | %s (%s) |\n", fmlComma(f.Active), fmlMDText(f.ActiveNote))
 	}
