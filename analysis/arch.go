@@ -27,11 +27,25 @@ var (
 	keysExpertFF = []string{"moe_intermediate_size"}
 )
 
-// configInt returns the first of keys that config.json holds as an integer.
+// nestedConfigs are the objects multimodal configs keep the language
+// model's keys in (LLaVA, Gemma 3, Mistral 3: text_config; others:
+// language_config, llm_config).
+var nestedConfigs = []string{"text_config", "language_config", "llm_config"}
+
+// configInt returns the first of keys that config.json holds as an integer,
+// at the top level or, for multimodal configs, in the language model's
+// object; the key it returns says where ("text_config.hidden_size").
 func configInt(cfg *reader.Config, keys ...string) (int64, string, bool) {
 	for _, k := range keys {
 		if v, ok := cfg.Int(k); ok {
 			return v, k, true
+		}
+	}
+	for _, obj := range nestedConfigs {
+		for _, k := range keys {
+			if v, ok := cfg.Int(obj, k); ok {
+				return v, obj + "." + k, true
+			}
 		}
 	}
 	return 0, "", false

@@ -232,3 +232,16 @@ func TestStackedExpertsInOut(t *testing.T) {
 		}
 	}
 }
+
+// TestNestedConfig: multimodal configs keep the language model's keys in
+// text_config (LLaVA's LlavaConfig, Gemma 3); they are read and named so.
+func TestNestedConfig(t *testing.T) {
+	a := Analyze(llamaTensors(llamaSpec{l: 2, h: 64, v: 100, f: 128, heads: 4, kv: 2}),
+		cfgOf(t, `{"model_type":"llava","text_config":{"num_attention_heads":4,"num_key_value_heads":2,"hidden_size":64,"num_hidden_layers":3}}`))
+	if !a.Arch.Heads.Known || a.Arch.Heads.Value != 4 || a.Arch.Heads.Evidence.ConfigKey != "text_config.num_attention_heads" {
+		t.Errorf("heads: got %+v, want 4 from text_config.num_attention_heads", a.Arch.Heads)
+	}
+	if _, ok := findingWith(a.Findings, "config_mismatch", "text_config.num_hidden_layers = 3", "give 2"); !ok {
+		t.Errorf("no layer mismatch naming text_config in %+v", a.Findings)
+	}
+}
