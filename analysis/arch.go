@@ -51,6 +51,20 @@ func configInt(cfg *reader.Config, keys ...string) (int64, string, bool) {
 	return 0, "", false
 }
 
+// configBoolNested returns a boolean key at the top level or in the
+// language model's object of a multimodal config.
+func configBoolNested(cfg *reader.Config, key string) (bool, bool) {
+	if v, ok := cfg.Bool(key); ok {
+		return v, true
+	}
+	for _, obj := range nestedConfigs {
+		if v, ok := cfg.Bool(obj, key); ok {
+			return v, true
+		}
+	}
+	return false, false
+}
+
 // outIn returns a weight's output and input sizes ([out, in] as PyTorch's
 // nn.Linear stores them; GPT-2's Conv1D stores [in, out]; stacked experts
 // [E, out, in]).
@@ -400,7 +414,7 @@ func inferAttention(a *Architecture, ix *roleIndex, stack string, cfg *reader.Co
 		a.HeadDim = unknown("head size needs num_attention_heads or head_dim from config.json")
 	}
 	// Multi-query flags (Falcon-7B: multi_query true means one K/V head).
-	if mq, ok := cfg.Bool("multi_query"); ok && mq {
+	if mq, ok := configBoolNested(cfg, "multi_query"); ok && mq {
 		if !a.KVHeads.Known {
 			a.KVHeads = known(1, Evidence{ConfigKey: "multi_query"})
 		} else if a.KVHeads.Value != 1 {
@@ -530,17 +544,17 @@ func inferNormsBiases(a *Architecture, ix *roleIndex, stack string, fam *Family,
 
 	if lm, ok := ix.global(RoleLMHead, false); ok && lm.DuplicateOf != "" {
 		a.TiedEmbeddings = BoolFact{Value: true, Known: true, Evidence: ev(lm, "stored again, a tied copy of "+lm.DuplicateOf+" (counted once)")}
-		if _, ok := cfg.Bool("tie_word_embeddings"); ok {
+		if _, ok := configBoolNested(cfg, "tie_word_embeddings"); ok {
 			a.TiedEmbeddings.Evidence.ConfigKey = "tie_word_embeddings"
 		}
 	} else if ok {
 		a.TiedEmbeddings = BoolFact{Value: false, Known: true, Evidence: ev(lm, "a separate output matrix")}
-		if tie, ok := cfg.Bool("tie_word_embeddings"); ok && tie {
+		if tie, ok := configBoolNested(cfg, "tie_word_embeddings"); ok && tie {
 			a.warn("config_mismatch", fmt.Sprintf("config.json tie_word_embeddings = true, but the checkpoint stores %s (a copy or an untied head)", lm.Name), "tie_word_embeddings", lm.Name)
 		}
 	} else {
 		a.TiedEmbeddings = BoolFact{Value: true, Known: true, Evidence: Evidence{Note: "no lm_head tensor: the output layer reuses the token embedding"}}
-		if tie, ok := cfg.Bool("tie_word_embeddings"); ok && !tie {
+		if tie, ok := configBoolNested(cfg, "tie_word_embeddings"); ok && !tie {
 			a.problem("config_mismatch", "config.json tie_word_embeddings = false, but the checkpoint has no lm_head tensor", "tie_word_embeddings")
 		} else if ok {
 			a.TiedEmbeddings.Evidence.ConfigKey = "tie_word_embeddings"
