@@ -137,6 +137,18 @@ func TestFormulaEscapes(t *testing.T) {
 			t.Errorf("%s: escaped name missing from output", f)
 		}
 	}
+	// JSON keeps the name exactly, as valid JSON.
+	var out, errb bytes.Buffer
+	if code := run(context.Background(), []string{"formula", "--format", "json", dir}, &out, &errb); code != 0 {
+		t.Fatalf("json: exit %d: %s", code, errb.String())
+	}
+	if !json.Valid(out.Bytes()) {
+		t.Fatal("json: invalid document")
+	}
+	// encoding/json escapes the control characters and keeps U+202E as is.
+	if !strings.Contains(out.String(), "evil\\u001b[31m\\r\u202e.weight") {
+		t.Errorf("json: the hostile name is not kept exactly")
+	}
 }
 
 // writeEscapeFixture writes a header-only Llama-style stub whose extra
