@@ -1048,8 +1048,14 @@ func slotNote(d TensorDiff, shapes [][]uint64, a *Architecture) string {
 		}
 		switch d.Role {
 		case RoleAttnQKV:
+			if len(shapes) == 1 && a.Heads.Known && a.KVHeads.Known && a.HeadDim.Known {
+				return fmt.Sprintf("%s instead of %s: Q, K, V fused, (%d + 2·%d) heads × %d", shapeString(shapes[0]), shapeString(d.ExpectedShape), a.Heads.Value, a.KVHeads.Value, a.HeadDim.Value)
+			}
 			return "fused Q, K, V in one tensor"
 		case RoleMLPGateUp:
+			if len(shapes) == 1 && a.FFN.Known {
+				return fmt.Sprintf("%s instead of %s: gate and up fused, 2 × f = 2 × %d", shapeString(shapes[0]), shapeString(d.ExpectedShape), a.FFN.Value)
+			}
 			return "fused gate and up in one tensor"
 		}
 		if len(shapes) != 1 {
