@@ -679,15 +679,29 @@ func tensorDiff(roles []TensorRole, a *Architecture, h, v uint64) ([]LayerDiff, 
 	var outside []*TensorRole
 	extraStack := map[string][]*TensorRole{}
 	var extraOrder []string
+	// Tensors come layer by layer: keep the current layer's list at hand
+	// and touch the map only when the layer changes.
+	var cur key
+	var curList []*TensorRole
+	flush := func() {
+		if curList != nil {
+			byLayer[cur] = curList
+		}
+	}
 	for i := range roles {
 		r := &roles[i]
 		switch {
 		case r.Layer >= 0 && (r.Stack == StackDecoder || r.Stack == StackEncoder || r.Stack == StackMTP):
 			k := key{r.Stack, r.Layer}
-			if _, ok := byLayer[k]; !ok {
-				keys = append(keys, k)
+			if curList == nil || k != cur {
+				flush()
+				list, ok := byLayer[k]
+				if !ok {
+					keys = append(keys, k)
+				}
+				cur, curList = k, list
 			}
-			byLayer[k] = append(byLayer[k], r)
+			curList = append(curList, r)
 		case isExtraStack(r.Stack):
 			if _, ok := extraStack[r.Stack]; !ok {
 				extraOrder = append(extraOrder, r.Stack)
@@ -697,6 +711,7 @@ func tensorDiff(roles []TensorRole, a *Architecture, h, v uint64) ([]LayerDiff, 
 			outside = append(outside, r)
 		}
 	}
+	flush()
 	stackRank := map[string]int{StackEncoder: 0, StackDecoder: 1, StackMTP: 2}
 	sort.SliceStable(keys, func(i, j int) bool {
 		if keys[i].stack != keys[j].stack {
@@ -706,20 +721,26 @@ func tensorDiff(roles []TensorRole, a *Architecture, h, v uint64) ([]LayerDiff, 
 	})
 
 	var layers []LayerDiff
-	sigs := map[string]int{}
+	type sigKey struct {
+		stack string
+		sum   uint64
+		n     int
+	}
+	sigs := map[sigKey]int{}
 	var groups []LayerGroup
 	patterns := map[int]map[string]bool{}
 	for _, k := range keys {
 		ld := diffLayer(byLayer[k], h, a)
 		ld.Stack, ld.Layer = k.stack, k.layer
 		ld.Textbook = 12*h*h + 13*h
-		sig, pats := layerSignature(byLayer[k], k.stack)
-		g, ok := sigs[sig]
+		sum, n := layerHash(byLayer[k])
+		sk := sigKey{k.stack, sum, n}
+		g, ok := sigs[sk]
 		if !ok {
 			g = len(groups)
-			sigs[sig] = g
+			sigs[sk] = g
 			groups = append(groups, LayerGroup{Stack: k.stack, Params: ld.Params})
-			patterns[g] = pats
+			_, patterns[g] = layerSignature(byLayer[k], k.stack)
 		}
 		groups[g].Layers = append(groups[g].Layers, k.layer)
 		ld.Group = g
@@ -1092,6 +1113,34 @@ func shapeString(s []uint64) string {
 		parts[i] = strconv.FormatUint(d, 10)
 	}
 	return "[" + strings.Join(parts, ", ") + "]"
+}
+
+// layerHash sums a 64-bit hash of each tensor's path inside the layer
+// (experts as "*"), dtype and shape: layers with the same sum and count
+// hold the same tensors. It costs no allocation, unlike layerSignature,
+// which only the first layer of each kind needs.
+func layerHash(rs []*TensorRole) (uint64, int) {
+	var sum uint64
+	for _, r := range rs {
+		h := uint64(14695981039346656037) // FNV-1a offset basis
+		for _, str := range [...]string{r.parts().full, string(r.DType)} {
+			for i := 0; i < len(str); i++ {
+				h = (h ^ uint64(str[i])) * 1099511628211
+			}
+			h = (h ^ 0xff) * 1099511628211
+		}
+		for _, d := range r.Shape {
+			h = (h ^ d) * 1099511628211
+		}
+		// splitmix64's finaliser, so sums of hashes do not cancel.
+		h ^= h >> 30
+		h *= 0xbf58476d1ce4e5b9
+		h ^= h >> 27
+		h *= 0x94d049bb133111eb
+		h ^= h >> 31
+		sum += h
+	}
+	return sum, len(rs)
 }
 
 // sigLine is one kind of tensor in a layer: its path inside the layer
