@@ -138,12 +138,27 @@ type roleIndex struct {
 	roles    []TensorRole
 	firstAt  map[roleKey]int
 	globalAt map[roleKey]int
+	// layers are each stack's sorted distinct layer indices.
+	layers map[string][]int
 }
 
 func newRoleIndex(roles []TensorRole) *roleIndex {
-	ix := &roleIndex{roles: roles, firstAt: map[roleKey]int{}, globalAt: map[roleKey]int{}}
+	ix := &roleIndex{roles: roles, firstAt: map[roleKey]int{}, globalAt: map[roleKey]int{}, layers: map[string][]int{}}
+	type layerOf struct {
+		stack string
+		layer int
+	}
+	seen := map[layerOf]bool{}
+	last := layerOf{layer: -1}
 	for i := range roles {
 		r := &roles[i]
+		if l := (layerOf{r.Stack, r.Layer}); r.Layer >= 0 && l != last {
+			last = l
+			if !seen[l] {
+				seen[l] = true
+				ix.layers[l.stack] = append(ix.layers[l.stack], l.layer)
+			}
+		}
 		if r.Kind != quant.Parameter {
 			continue
 		}
@@ -157,6 +172,9 @@ func newRoleIndex(roles []TensorRole) *roleIndex {
 				ix.globalAt[k] = i
 			}
 		}
+	}
+	for _, ls := range ix.layers {
+		sort.Ints(ls)
 	}
 	return ix
 }
@@ -192,7 +210,7 @@ func (ix *roleIndex) global(role Role, bias bool) (*TensorRole, bool) {
 // finding. Each value carries its evidence.
 func InferArchitecture(roles []TensorRole, cfg *reader.Config) *Architecture {
 	a := &Architecture{}
-	fam := detectFamily(len(roles), func(i int) (string, *nameParts) { return roles[i].Name, roles[i].parts() }, cfg)
+	fam := familyOf(roles, cfg)
 	a.Family = fam.Name
 	if mt, ok := cfg.String("model_type"); ok {
 		a.ModelType = StringFact{Value: mt, Known: true, Evidence: Evidence{ConfigKey: "model_type"}}
@@ -310,7 +328,7 @@ func inferDims(a *Architecture, ix *roleIndex, stack string, cfg *reader.Config)
 // inferLayers counts the main stack's layers and, for encoder-decoder
 // models, the encoder's.
 func inferLayers(a *Architecture, ix *roleIndex, stack string, cfg *reader.Config) {
-	idx := layerIndices(ix.roles, stack)
+	idx := ix.layers[stack]
 	if len(idx) == 0 {
 		a.Layers = unknown("no numbered layers in the tensor names")
 	} else {
@@ -320,7 +338,7 @@ func inferLayers(a *Architecture, ix *roleIndex, stack string, cfg *reader.Confi
 			a.problem("layers_missing", fmt.Sprintf("%s layer indices run to %d but only %d layers are present", stack, idx[len(idx)-1], len(idx)), first)
 		}
 	}
-	enc := layerIndices(ix.roles, StackEncoder)
+	enc := ix.layers[StackEncoder]
 	if stack == StackDecoder && len(enc) > 0 {
 		a.EncoderLayers = known(int64(len(enc)), Evidence{Tensor: firstInLayer(ix.roles, StackEncoder, enc[0]), Note: "distinct layer indices in the encoder stack"})
 		a.crossCheck(&a.EncoderLayers, "encoder layers", cfg, findings.Problem, "num_layers")
@@ -568,7 +586,7 @@ func inferNormsBiases(a *Architecture, ix *roleIndex, stack string, fam *Family,
 			return
 		}
 	}
-	idx := layerIndices(ix.roles, stack)
+	idx := ix.layers[stack]
 	if len(idx) == 0 {
 		return
 	}
@@ -651,7 +669,7 @@ func inferMoE(a *Architecture, ix *roleIndex, stack string, cfg *reader.Config) 
 		m.SharedExperts = known(0, Evidence{Note: "no shared expert tensors"})
 		m.SharedFFN = known(0, Evidence{Note: "no shared expert tensors"})
 	}
-	for _, l := range layerIndices(ix.roles, stack) {
+	for _, l := range ix.layers[stack] {
 		if moeLayers[l] {
 			m.MoELayers = append(m.MoELayers, l)
 		} else {

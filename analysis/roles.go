@@ -191,7 +191,7 @@ func AssignRoles(tensors []quant.Tensor, cfg *reader.Config) []TensorRole {
 	var lastInLayer bool
 	for i := range tensors {
 		t, p, r := &tensors[i], &parts[i], &out[i]
-		*r = TensorRole{Tensor: *t, Role: RoleUnknown, Param: p.param, Layer: p.layer, Expert: p.expert, np: p}
+		*r = TensorRole{Tensor: *t, Role: RoleUnknown, Param: p.param, Layer: p.layer, Expert: p.expert, np: p, fam: fam}
 		// Most tensors share the path before their layers: decide its
 		// stack once.
 		if p.prefix != lastPrefix || (p.layer >= 0) != lastInLayer || i == 0 {
@@ -424,6 +424,15 @@ func fillByShape(out []TensorRole) {
 	}
 }
 
+// familyOf returns the family AssignRoles chose, or detects it again for
+// roles built some other way.
+func familyOf(roles []TensorRole, cfg *reader.Config) *Family {
+	if len(roles) > 0 && roles[0].fam != nil {
+		return roles[0].fam
+	}
+	return detectFamily(len(roles), func(i int) (string, *nameParts) { return roles[i].Name, roles[i].parts() }, cfg)
+}
+
 // Unclassified returns the tensors no rule placed, for listing.
 func Unclassified(roles []TensorRole) []TensorRole {
 	var out []TensorRole
@@ -436,17 +445,3 @@ func Unclassified(roles []TensorRole) []TensorRole {
 	return out
 }
 
-// layerIndices returns the sorted distinct layer indices of a stack.
-func layerIndices(roles []TensorRole, stack string) []int {
-	seen := map[int]bool{}
-	var out []int
-	for i := range roles {
-		r := &roles[i]
-		if r.Stack == stack && r.Layer >= 0 && !seen[r.Layer] {
-			seen[r.Layer] = true
-			out = append(out, r.Layer)
-		}
-	}
-	sort.Ints(out)
-	return out
-}

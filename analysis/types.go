@@ -81,6 +81,8 @@ type TensorRole struct {
 
 	// np caches the parsed name (AssignRoles fills it; nil means parse again).
 	np *nameParts
+	// fam is the family AssignRoles chose (nil: detect again).
+	fam *Family
 }
 
 // Evidence says where an inferred value came from.
