@@ -1,7 +1,6 @@
 package analysis
 
 import (
-	"sort"
 	"strings"
 
 	"github.com/paramscope/paramscope/analysis/quant"
