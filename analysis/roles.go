@@ -443,4 +443,3 @@ func Unclassified(roles []TensorRole) []TensorRole {
 	}
 	return out
 }
-
