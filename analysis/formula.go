@@ -921,10 +921,20 @@ func extraNote(r Role) string {
 		return "norm inside the MLA low-rank projection"
 	case RoleRouter:
 		return "MoE router"
-	case RoleExpertUp, RoleExpertGate, RoleExpertDown, RoleExpertGateUp:
-		return "routed experts"
-	case RoleSharedUp, RoleSharedGate, RoleSharedDown:
-		return "shared expert"
+	case RoleExpertGate:
+		return "routed experts: gate"
+	case RoleExpertUp:
+		return "routed experts: up"
+	case RoleExpertDown:
+		return "routed experts: down"
+	case RoleExpertGateUp:
+		return "routed experts: gate and up fused"
+	case RoleSharedGate:
+		return "shared expert: gate"
+	case RoleSharedUp:
+		return "shared expert: up"
+	case RoleSharedDown:
+		return "shared expert: down"
 	case RoleNorm:
 		return "a further norm"
 	case RoleLMHead:
