@@ -194,3 +194,38 @@ func fixtureFormula(t *testing.T, name string) *FormulaReport {
 	}
 	return Analyze(ck.Tensors, ck.Config).Formula
 }
+
+// TestCorrectedResidual: when one layer's MLP is wider than the width the
+// architecture reads from layer 0, the corrected formula cannot reproduce
+// the count; the residual is exactly the extra 3h·Δf and names the tensors.
+func TestCorrectedResidual(t *testing.T) {
+	const h, f, wide = 16, 32, 40
+	ts := llamaTensors(llamaSpec{l: 2, h: h, v: 50, f: f, heads: 2, kv: 2})
+	for i := range ts {
+		switch ts[i].Name {
+		case "model.layers.1.mlp.gate_proj.weight", "model.layers.1.mlp.up_proj.weight":
+			ts[i].Shape = []uint64{wide, h}
+		case "model.layers.1.mlp.down_proj.weight":
+			ts[i].Shape = []uint64{h, wide}
+		}
+	}
+	rep := Analyze(ts, cfgOf(t, `{"num_attention_heads":2}`)).Formula
+	c := rep.Corrected
+	if want := int64(3 * h * (wide - f)); c.Residual != want {
+		t.Errorf("residual: got %d, want %d", c.Residual, want)
+	}
+	if len(c.ResidualTensors) != 3 {
+		t.Fatalf("residual tensors: got %q, want the three MLP matrices of layer 1", c.ResidualTensors)
+	}
+	for _, s := range c.ResidualTensors {
+		if !strings.HasPrefix(s, "model.layers.1.mlp.") {
+			t.Errorf("residual tensor %q is not one of layer 1's MLP matrices", s)
+		}
+	}
+	// The per-tensor diff sets layer 1 apart; the corrected formula, built
+	// from the architecture, has one kind of layer and leaves the rest as
+	// its residual.
+	if len(rep.Groups) != 2 || len(c.Groups) != 1 {
+		t.Errorf("groups: got %d layer kinds and %d formula groups, want 2 and 1", len(rep.Groups), len(c.Groups))
+	}
+}
