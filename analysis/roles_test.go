@@ -2,6 +2,7 @@ package analysis
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/paramscope/paramscope/analysis/quant"
@@ -222,4 +223,21 @@ func TestVisionTowerDoesNotChooseFamily(t *testing.T) {
 	if f := DetectFamily(quantTensors(ts), nil); f.Name != "llama" {
 		t.Errorf("family: got %s, want llama", f.Name)
 	}
+}
+
+// FuzzParseName: any name parses without panic; a layer tensor's path
+// inside the layer ends with its parameter, and its index fits in 7 digits.
+func FuzzParseName(f *testing.F) {
+	for _, s := range []string{"model.layers.0.mlp.experts.3.up_proj.weight", "h.0.attn.bias", "a..b", ".", "layers.1.", "x.experts.1", "blk.9999999.y.z_proj_bias"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, name string) {
+		p := parseName(name)
+		if p.layer < 0 {
+			return
+		}
+		if p.layer > 9_999_999 || !strings.HasSuffix(p.full, p.param) {
+			t.Errorf("%q: layer %d, full %q, param %q", name, p.layer, p.full, p.param)
+		}
+	})
 }
