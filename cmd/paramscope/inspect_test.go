@@ -320,6 +320,18 @@ func TestInspectHostile(t *testing.T) {
 			t.Errorf("got metadata value %q, want %q", got, hostileMetadata[1][1])
 		}
 	})
+	t.Run("json has no raw control or bidi characters", func(t *testing.T) {
+		t.Chdir("../..")
+		var stdout, stderr bytes.Buffer
+		if code := run(context.Background(), []string{"inspect", "--tensors", "--format", "json", hostileDir}, &stdout, &stderr); code != exitOK {
+			t.Fatalf("got exit %d, want 0 (stderr %q)", code, stderr.String())
+		}
+		for _, bad := range []string{"\x1b", "\r", "\a", "\u202e"} {
+			if strings.Contains(stdout.String(), bad) {
+				t.Errorf("stdout holds raw %q", bad)
+			}
+		}
+	})
 	t.Run("error naming a hostile path is escaped", func(t *testing.T) {
 		path := filepath.Join(t.TempDir(), "\x1b[2J\rmodel\u202e.safetensors")
 		if err := os.WriteFile(path, []byte(lfsPointer), 0o644); err != nil {

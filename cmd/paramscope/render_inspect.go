@@ -2,12 +2,16 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
 	"strings"
 	"text/tabwriter"
+	"unicode"
+	"unicode/utf16"
 	"unicode/utf8"
 
 	"github.com/dustin/go-humanize"
@@ -39,11 +43,129 @@ func renderInspect(w io.Writer, f format, r *inspectReport) error {
 // renderInspectJSON writes r as one indented JSON document. HTML escaping is
 // off because the document is data, not a web page; encoding/json still
 // escapes control characters, so untrusted names stay valid JSON.
+//
+// Tensor rows are streamed one compact object per line instead of going
+// through one indented encoding of the whole document: with --tensors on a
+// 92,000-tensor checkpoint that would build and re-indent a 34 MB buffer
+// (BenchmarkInspectDeepSeekScale/json-tensors), and a row per line is also
+// what grep and line-based tools want.
 func renderInspectJSON(w io.Writer, r *inspectReport) error {
-	enc := json.NewEncoder(w)
+	bw := bufio.NewWriterSize(w, 64<<10)
+	top := *r
+	top.Checkpoints = []*checkpointReport{}
+	doc, err := encodeJSON(&top, "")
+	if err != nil {
+		return err
+	}
+	// The first unescaped occurrence is the field itself: inside a JSON
+	// string every quote is escaped, and checkpoints precedes errors.
+	const marker = `"checkpoints": [`
+	at := bytes.Index(doc, []byte(marker))
+	if at < 0 {
+		return errors.New("inspect JSON: no checkpoints field in the document")
+	}
+	at += len(marker)
+	bw.Write(doc[:at])
+	for i, c := range r.Checkpoints {
+		if i > 0 {
+			bw.WriteByte(',')
+		}
+		bw.WriteString("\n    ")
+		if err := writeCheckpointJSON(bw, c); err != nil {
+			return err
+		}
+	}
+	if len(r.Checkpoints) > 0 {
+		bw.WriteString("\n  ")
+	}
+	bw.Write(doc[at:])
+	return bw.Flush()
+}
+
+// writeCheckpointJSON writes one element of the checkpoints array, indented
+// at its depth, with its tensor rows (if listed) one per line.
+func writeCheckpointJSON(bw *bufio.Writer, c *checkpointReport) error {
+	head := *c
+	head.Tensors = nil
+	b, err := encodeJSON(&head, "    ")
+	if err != nil {
+		return err
+	}
+	b = bytes.TrimSuffix(b, []byte("\n"))
+	if c.Tensors == nil {
+		bw.Write(b)
+		return nil
+	}
+	const closing = "\n    }"
+	if !bytes.HasSuffix(b, []byte(closing)) {
+		return errors.New("inspect JSON: unexpected end of a checkpoint object")
+	}
+	bw.Write(b[:len(b)-len(closing)])
+	bw.WriteString(",\n      \"tensors\": [")
+	var row bytes.Buffer
+	enc := json.NewEncoder(&row)
 	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	return enc.Encode(r)
+	for i := range c.Tensors {
+		row.Reset()
+		if err := enc.Encode(&c.Tensors[i]); err != nil {
+			return err
+		}
+		if i > 0 {
+			bw.WriteByte(',')
+		}
+		bw.WriteString("\n        ")
+		bw.Write(escapeFormatRunes(bytes.TrimSuffix(row.Bytes(), []byte("\n"))))
+	}
+	if len(c.Tensors) > 0 {
+		bw.WriteString("\n      ")
+	}
+	bw.WriteString("]" + closing)
+	return nil
+}
+
+// encodeJSON encodes v indented by two spaces per level after prefix,
+// without HTML escaping.
+func encodeJSON(v any, prefix string) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent(prefix, "  ")
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return escapeFormatRunes(b.Bytes()), nil
+}
+
+// escapeFormatRunes rewrites the invisible format characters that
+// encoding/json leaves raw (bidi overrides like U+202E, zero-width joiners:
+// Unicode category Cf) as \uXXXX escapes, so a JSON report printed on a
+// terminal cannot be reordered by a hostile tensor name. The decoded value
+// is unchanged, and outside strings a JSON document is ASCII, so only string
+// contents are touched.
+func escapeFormatRunes(b []byte) []byte {
+	i := 0
+	for i < len(b) && b[i] < utf8.RuneSelf {
+		i++
+	}
+	if i == len(b) {
+		return b
+	}
+	out := make([]byte, 0, len(b)+16)
+	out = append(out, b[:i]...)
+	for i < len(b) {
+		r, size := utf8.DecodeRune(b[i:])
+		if r >= utf8.RuneSelf && unicode.In(r, unicode.Cf) {
+			if r1, r2 := utf16.EncodeRune(r); r1 != utf8.RuneError {
+				out = fmt.Appendf(out, `\u%04x\u%04x`, r1, r2)
+			} else {
+				out = fmt.Appendf(out, `\u%04x`, r)
+			}
+		} else {
+			out = append(out, b[i:i+size]...)
+		}
+		i += size
+	}
+	return out
 }
 
 // renderInspectText writes r for people. Reader warnings are not here: in

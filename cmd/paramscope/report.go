@@ -272,7 +272,11 @@ func newCheckpointReport(ck *reader.Checkpoint, a *analysis.Analysis, listTensor
 	}
 
 	if listTensors {
-		r.Tensors = []tensorRow{}
+		if filter == "" {
+			r.Tensors = make([]tensorRow, 0, len(classified))
+		} else {
+			r.Tensors = []tensorRow{}
+		}
 		for _, t := range classified {
 			if filter != "" {
 				if ok, _ := path.Match(filter, t.Name); !ok {
