@@ -204,6 +204,7 @@ func TestInspectGoldens(t *testing.T) {
 		{"inspect_gpt2_buffers", []string{"inspect", "testdata/models/gpt2-with-buffers"}},
 		{"inspect_gptq_text", []string{"inspect", "testdata/models/quant-llama-2-7b-gptq"}},
 		{"inspect_gptq_filter_json", []string{"inspect", "--format", "json", "--filter", "model.layers.0.self_attn.q_proj.*", "testdata/models/quant-llama-2-7b-gptq"}},
+		{"inspect_deepseek_v3_markdown", []string{"inspect", "--format", "markdown", "testdata/models/deepseek-v3"}},
 		{"inspect_tied_duplicate", []string{"inspect", "--format", "markdown", "testdata/models/tiny-llama-tied-dup"}},
 		{"inspect_missing", []string{"inspect", "testdata/models/no-such-model"}},
 		{"inspect_lfs_pointer", []string{"inspect", "cmd/paramscope/testdata/bad/lfs-pointer.safetensors"}},
