@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -18,10 +19,17 @@ import (
 func renderFormula(w io.Writer, f format, r *formulaReport) error {
 	switch f {
 	case formatJSON:
-		enc := json.NewEncoder(w)
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
 		enc.SetEscapeHTML(false)
 		enc.SetIndent("", "  ")
-		return enc.Encode(r)
+		if err := enc.Encode(r); err != nil {
+			return err
+		}
+		// Bidi overrides and other format runes in tensor names become
+		// \u escapes, as in inspect's JSON (escapeFormatRunes).
+		_, err := w.Write(escapeFormatRunes(buf.Bytes()))
+		return err
 	case formatMarkdown:
 		return renderFormulaMarkdown(w, r)
 	}
