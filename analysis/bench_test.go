@@ -72,3 +72,24 @@ func BenchmarkStages(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkAnalyzeDeepSeekScale times what inspect needs from this package
+// on DeepSeek-V3's layout (~92,000 tensors, FP8 weights with F32 block
+// scales), from tensors quant.Classify has already classified: roles, the
+// architecture and the formula's headline ("inspect"), and the same with
+// the formula command's whole comparison ("formula"). Classify's own time
+// is quant's BenchmarkClassifyDeepSeekScale.
+//
+//	go test ./analysis -run '^$' -bench AnalyzeDeepSeekScale -benchmem
+func BenchmarkAnalyzeDeepSeekScale(b *testing.B) {
+	ts, cfg := benchTensors(b, "deepseek-v3")
+	q := quant.Classify(ts, cfg)
+	b.Run("inspect", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			roles := AssignRoles(q.Tensors, cfg)
+			arch := InferArchitecture(roles, cfg)
+			Formula(roles, arch)
+		}
+	})
+}

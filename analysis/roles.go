@@ -190,7 +190,7 @@ func AssignRoles(tensors []quant.Tensor, cfg *reader.Config) []TensorRole {
 	var lastInLayer bool
 	for i := range tensors {
 		t, p, r := &tensors[i], &parts[i], &out[i]
-		*r = TensorRole{Tensor: *t, Role: RoleUnknown, Param: p.param, Layer: p.layer, Expert: p.expert, np: p, fam: fam}
+		*r = TensorRole{Tensor: t, Role: RoleUnknown, Param: p.param, Layer: p.layer, Expert: p.expert, np: p, fam: fam}
 		// Most tensors share the path before their layers: decide its
 		// stack once.
 		if p.prefix != lastPrefix || (p.layer >= 0) != lastInLayer || i == 0 {

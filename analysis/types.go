@@ -62,9 +62,12 @@ const (
 	StackMTP     = "mtp"     // multi-token-prediction layers (DeepSeek-V3)
 )
 
-// TensorRole is a tensor with its role.
+// TensorRole is a tensor with its role. It points at the classified tensor
+// (an element of the slice AssignRoles was given) rather than copying it:
+// a checkpoint of ~92,000 tensors would otherwise hold every name, shape
+// and classification twice.
 type TensorRole struct {
-	quant.Tensor
+	*quant.Tensor
 	// Role is what the tensor is for.
 	Role Role
 	// Param is "weight", "bias", or another suffix ("scale", "e_score_correction_bias").
