@@ -20,6 +20,10 @@ type Header struct {
 	Tensors []Tensor
 	// Warnings are non-fatal findings (unknown tensor fields, ...).
 	Warnings []Warning
+
+	// nameSum is the sum (mod 2^64) of the tensor names' hashes under
+	// nameSeed, computed while the header is parsed (see hashNames).
+	nameSum uint64
 }
 
 // Source says how a checkpoint was found.

@@ -226,6 +226,10 @@ type folderPlan struct {
 	source Source
 	index  string   // the index's name when source is SourceFolderIndex
 	files  []string // the .safetensors names otherwise
+	// listed are the folder's *.safetensors names, sorted, when source is
+	// SourceFolderIndex: the shards the index most likely names, whose
+	// headers Open starts reading while the index is parsed.
+	listed []string
 }
 
 // planFolder decides what to read in a model folder: the index if there is
@@ -257,11 +261,11 @@ func planFolder(m *modelDir) (*folderPlan, error) {
 	sort.Strings(weights)
 	switch {
 	case len(indexes) == 1:
-		return &folderPlan{source: SourceFolderIndex, index: indexes[0]}, nil
+		return &folderPlan{source: SourceFolderIndex, index: indexes[0], listed: weights}, nil
 	case len(indexes) > 1:
 		for _, n := range indexes {
 			if n == DefaultIndexName {
-				return &folderPlan{source: SourceFolderIndex, index: n}, nil
+				return &folderPlan{source: SourceFolderIndex, index: n, listed: weights}, nil
 			}
 		}
 		return nil, errorf(ErrAmbiguous, m.dir, -1, "", "%d indexes and none is %s: %s; name the one to read", len(indexes), DefaultIndexName, quoteList(indexes))

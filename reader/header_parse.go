@@ -1,6 +1,7 @@
 package reader
 
 import (
+	"hash/maphash"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -164,9 +165,11 @@ func parseHeaderJSON(buf []byte, name string, lim Limits) (*Header, []headerTens
 		l := locs[i]
 		h.Tensors[i].Shape = arena[l.shapeStart : l.shapeStart+l.rank : l.shapeStart+l.rank]
 	}
-	if err := checkDuplicates(s, h.Tensors, locs); err != nil {
+	sum, err := hashNames(s, h.Tensors, locs)
+	if err != nil {
 		return nil, nil, err
 	}
+	h.nameSum = sum
 	for _, u := range unknown {
 		msg := "tensor " + strconv.Quote(u.first) + " has unknown field " + strconv.Quote(u.name) + "; the reference ignores it"
 		if u.count > 1 {
@@ -216,6 +219,53 @@ func nthTopLevelEntry(d string, n int) int {
 		}
 	}
 	return -1
+}
+
+// nameSeed seeds the hashes of tensor names. It is random per process, so
+// no input can be built to make names collide; a collision only sends the
+// checks that use it to their exact fallback.
+var nameSeed = maphash.MakeSeed()
+
+// hashNames refuses two tensors with the same name, like checkDuplicates,
+// and returns the sum (mod 2^64) of the names' seeded hashes, the
+// fingerprint Open compares with the index. Equal names have equal hashes,
+// so a set of hashes without repeats proves the names distinct; any repeat
+// (a duplicate, or a 2^-64 collision) is decided by checkDuplicates, which
+// compares the names themselves. The set is a small open-addressing table
+// of hashes, a few KB per header, instead of a map of 500 strings.
+func hashNames(s *headerScanner, ts []Tensor, locs []headerTensorLoc) (uint64, *Error) {
+	size := 16
+	for size < 2*len(ts) {
+		size <<= 1
+	}
+	table := make([]uint64, size)
+	mask := uint64(size - 1)
+	var sum uint64
+	repeat := false
+	for i := range ts {
+		h := maphash.String(nameSeed, ts[i].Name)
+		sum += h
+		// 0 marks an empty slot, so the stored value has its low bit set;
+		// two names differing only there count as a repeat and go to the
+		// exact check.
+		v := h | 1
+		for j := v & mask; ; j = (j + 1) & mask {
+			if table[j] == 0 {
+				table[j] = v
+				break
+			}
+			if table[j] == v {
+				repeat = true
+				break
+			}
+		}
+	}
+	if repeat {
+		if err := checkDuplicates(s, ts, locs); err != nil {
+			return 0, err
+		}
+	}
+	return sum, nil
 }
 
 // checkDuplicates refuses two tensors with the same name: the spec forbids

@@ -26,11 +26,11 @@ const DefaultIndexName = "model.safetensors.index.json"
 type indexExtra struct {
 	// perShard[i] counts the weight_map entries naming Shards[i].
 	perShard []int
-	// sums[i] is the sum (mod 2^64) of the seeded hashes of the tensor
-	// names mapped to Shards[i]: a fingerprint of the shard's expected name
-	// set that a header is checked against without a map lookup per tensor.
+	// sums[i] is the sum (mod 2^64) of the hashes under nameSeed of the
+	// tensor names mapped to Shards[i]: a fingerprint of the shard's
+	// expected name set that a header (Header.nameSum) is checked against
+	// without a map lookup per tensor.
 	sums []uint64
-	seed maphash.Seed
 }
 
 // parseIndex is ParseIndex, also returning per-shard entry counts.
@@ -57,7 +57,7 @@ func parseIndex(data []byte, name string, lim Limits) (*Index, *indexExtra, erro
 		return nil, nil, errorf(ErrMalformed, name, 0, "", "index is %s, want a JSON object with a weight_map", kindName(tok.Kind()))
 	}
 	idx := &Index{File: name}
-	extra := &indexExtra{seed: maphash.MakeSeed()}
+	extra := &indexExtra{}
 	seen := make(map[string]bool)
 	for {
 		at := dec.InputOffset()
@@ -195,7 +195,7 @@ func readWeightMap(dec *jsontext.Decoder, data []byte, idx *Index, extra *indexE
 		}
 		last = i
 		extra.perShard[i]++
-		extra.sums[i] += maphash.Bytes(extra.seed, tensorBytes)
+		extra.sums[i] += maphash.Bytes(nameSeed, tensorBytes)
 		ends = append(ends, len(arena))
 		shards = append(shards, i)
 		ats = append(ats, at)

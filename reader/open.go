@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"hash/maphash"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -152,7 +151,7 @@ func openIndexPath(ctx context.Context, ck *Checkpoint, lim Limits) (*Checkpoint
 	}
 	defer m.Close()
 	ck.Source = SourceIndex
-	return openIndexed(ctx, ck, m, data, filepath.Base(ck.Path), lim)
+	return openIndexed(ctx, ck, m, data, filepath.Base(ck.Path), lim, nil)
 }
 
 // openFolder reads a model folder according to planFolder.
@@ -168,11 +167,25 @@ func openFolder(ctx context.Context, ck *Checkpoint, lim Limits) (*Checkpoint, e
 	}
 	ck.Source = plan.source
 	if plan.source == SourceFolderIndex {
+		// The shards are read while the index is parsed: a writer's index
+		// names the folder's *.safetensors files, so the listed ones are
+		// read at once (through the root, like any file of the folder) and
+		// matched with the index's names afterwards. Nothing is decided
+		// from them before the index is valid: a broken index, config.json
+		// or shard name still fails first, and a listed file the index
+		// does not name is dropped unseen, errors included. A folder
+		// listing more files than an index may name is not read ahead.
+		var ahead *shardReads
+		if len(plan.listed) <= lim.MaxShards {
+			ahead = startShardReads(ctx, m, plan.listed, lim, false)
+			// Before m.Close (deferred earlier, so run later).
+			defer ahead.stop()
+		}
 		data, err := m.readSmall(plan.index, lim.MaxIndexBytes, "MaxIndexBytes")
 		if err != nil {
 			return nil, err
 		}
-		return openIndexed(ctx, ck, m, data, plan.index, lim)
+		return openIndexed(ctx, ck, m, data, plan.index, lim, ahead)
 	}
 	if plan.source == SourceFolderFile {
 		ck.Chosen = plan.files[0] + " (file)"
@@ -187,7 +200,7 @@ func openFolder(ctx context.Context, ck *Checkpoint, lim Limits) (*Checkpoint, e
 	if err := readConfigIn(ck, m, lim); err != nil {
 		return nil, err
 	}
-	headers, err := readShards(ctx, m, plan.files, lim, nil)
+	headers, err := readShards(ctx, m, plan.files, lim)
 	if err != nil {
 		return nil, err
 	}
@@ -200,8 +213,10 @@ func openFolder(ctx context.Context, ck *Checkpoint, lim Limits) (*Checkpoint, e
 }
 
 // openIndexed parses the index, reads config.json and every shard, and
-// checks the shards against the weight map.
-func openIndexed(ctx context.Context, ck *Checkpoint, m *modelDir, data []byte, indexName string, lim Limits) (*Checkpoint, error) {
+// checks the shards against the weight map. ahead, when not nil, holds
+// reads of the folder's listed shards started before the index was parsed;
+// the shards it did not read are read here.
+func openIndexed(ctx context.Context, ck *Checkpoint, m *modelDir, data []byte, indexName string, lim Limits, ahead *shardReads) (*Checkpoint, error) {
 	idx, extra, err := parseIndex(data, indexName, lim)
 	if err != nil {
 		return nil, err
@@ -217,29 +232,59 @@ func openIndexed(ctx context.Context, ck *Checkpoint, m *modelDir, data []byte, 
 	// Shard order is name order (model-00001-of-00003 first), not the
 	// index's: writers sort weight_map by tensor name, so its first entry
 	// ("lm_head.weight") often names the last shard.
-	files := slices.Clone(idx.Shards)
-	slices.Sort(files)
-	pos := make(map[string]int, len(idx.Shards))
-	for i, s := range idx.Shards {
-		pos[s] = i
+	order := make([]int, len(idx.Shards))
+	for i := range order {
+		order[i] = i
 	}
-	expected := make([]int, len(files))
-	sums := make([]uint64, len(files))
-	for i, s := range files {
-		expected[i] = extra.perShard[pos[s]]
-		sums[i] = extra.sums[pos[s]]
+	slices.SortFunc(order, func(a, b int) int { return strings.Compare(idx.Shards[a], idx.Shards[b]) })
+	files := make([]string, len(order))
+	expected := make([]int, len(order))
+	for i, k := range order {
+		files[i] = idx.Shards[k]
+		expected[i] = extra.perShard[k]
+	}
+	headers := make([]*Header, len(files))
+	errs := make([]error, len(files))
+	var rest []string
+	var restAt []int
+	if ahead != nil {
+		ahead.wait()
+	}
+	for i, f := range files {
+		if ahead != nil {
+			if j, ok := slices.BinarySearch(ahead.names, f); ok {
+				headers[i], errs[i] = ahead.headers[j], ahead.errs[j]
+				continue
+			}
+		}
+		rest = append(rest, f)
+		restAt = append(restAt, i)
+	}
+	if len(rest) > 0 {
+		r := startShardReads(ctx, m, rest, lim, true)
+		r.wait()
+		for j, i := range restAt {
+			headers[i], errs[i] = r.headers[j], r.errs[j]
+		}
+	}
+	// The first broken shard in shard order, however the reads were
+	// scheduled; a read skipped after a failure (nil, nil) always comes
+	// after the failure that caused the skip.
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
 	}
 	results := make([]shardCheck, len(files))
-	check := func(i int, h *Header) {
-		if fingerprintMatches(h, expected[i], sums[i], extra.seed) {
+	for i, h := range headers {
+		if fingerprintMatches(h, expected[i], extra.sums[order[i]]) {
 			results[i] = shardCheck{matched: expected[i]}
-			return
+			continue
 		}
 		results[i] = checkShardAgainstIndex(idx.WeightMap, files[i], h)
-	}
-	headers, err := readShards(ctx, m, files, lim, check)
-	if err != nil {
-		return nil, err
 	}
 	warns, err := reconcileIndex(idx, files, expected, headers, results)
 	if err != nil {
@@ -288,53 +333,12 @@ func readConfigIn(ck *Checkpoint, m *modelDir, lim Limits) error {
 
 // readShards reads the headers of names (relative to the folder) with at
 // most lim.Concurrency reads at once and returns them in the order of
-// names. check, when not nil, runs on each header in the reading goroutine.
-//
-// When a shard fails, shards after it in order are skipped while shards
-// before it still finish, so the error returned is always the first broken
-// shard's in shard order, however the reads were scheduled.
-func readShards(ctx context.Context, m *modelDir, names []string, lim Limits, check func(int, *Header)) ([]*Header, error) {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	headers := make([]*Header, len(names))
-	errs := make([]error, len(names))
-	var next atomic.Int64
-	var firstBad atomic.Int64
-	firstBad.Store(int64(len(names)))
-	workers := min(lim.Concurrency, len(names))
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= len(names) {
-					return
-				}
-				if int64(i) > firstBad.Load() {
-					continue
-				}
-				if err := ctx.Err(); err != nil {
-					errs[i] = err
-					markBad(&firstBad, i)
-					continue
-				}
-				h, err := readShard(m, names[i], lim)
-				if err != nil {
-					errs[i] = err
-					markBad(&firstBad, i)
-					continue
-				}
-				if check != nil {
-					check(i, h)
-				}
-				headers[i] = h
-			}
-		}()
-	}
-	wg.Wait()
-	for _, err := range errs {
+// names. The error is always the first broken shard's in the order of
+// names, however the reads were scheduled.
+func readShards(ctx context.Context, m *modelDir, names []string, lim Limits) ([]*Header, error) {
+	r := startShardReads(ctx, m, names, lim, true)
+	r.wait()
+	for _, err := range r.errs {
 		if err != nil {
 			return nil, err
 		}
@@ -342,7 +346,75 @@ func readShards(ctx context.Context, m *modelDir, names []string, lim Limits, ch
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	return headers, nil
+	return r.headers, nil
+}
+
+// shardReads are header reads running in the background, at most
+// lim.Concurrency at once; headers[i] or errs[i] is the result for
+// names[i] once wait has returned.
+type shardReads struct {
+	names   []string
+	headers []*Header
+	errs    []error
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
+}
+
+// startShardReads starts reading the headers of names. With stopAtBad,
+// when a shard fails, shards after it in order are skipped (left nil, nil)
+// while shards before it still finish, so the first error in order is the
+// first broken shard's; without it every name is read, for reads ahead of
+// knowing which names matter.
+func startShardReads(ctx context.Context, m *modelDir, names []string, lim Limits, stopAtBad bool) *shardReads {
+	ctx, cancel := context.WithCancel(ctx)
+	r := &shardReads{
+		names:   names,
+		headers: make([]*Header, len(names)),
+		errs:    make([]error, len(names)),
+		cancel:  cancel,
+	}
+	var next atomic.Int64
+	var firstBad atomic.Int64
+	firstBad.Store(int64(len(names)))
+	for range min(lim.Concurrency, len(names)) {
+		r.wg.Go(func() {
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= len(names) {
+					return
+				}
+				if stopAtBad && int64(i) > firstBad.Load() {
+					continue
+				}
+				if err := ctx.Err(); err != nil {
+					r.errs[i] = err
+					markBad(&firstBad, i)
+					continue
+				}
+				h, err := readShard(m, names[i], lim)
+				if err != nil {
+					r.errs[i] = err
+					markBad(&firstBad, i)
+					continue
+				}
+				r.headers[i] = h
+			}
+		})
+	}
+	return r
+}
+
+// wait waits for every read to finish.
+func (r *shardReads) wait() {
+	r.wg.Wait()
+	r.cancel()
+}
+
+// stop abandons the reads not yet started and waits for the others, so no
+// file is still open when the folder's root is closed.
+func (r *shardReads) stop() {
+	r.cancel()
+	r.wg.Wait()
 }
 
 // markBad lowers firstBad to i.
@@ -437,21 +509,14 @@ type shardCheck struct {
 
 // fingerprintMatches reports whether h's tensor names are, with
 // overwhelming probability, exactly the names the index maps to its shard:
-// same count and same sum of seeded 64-bit hashes. The seed is random per
-// process, so an input cannot be built to collide; a different name set
-// passes with probability about 2^-64. It replaces a map lookup per tensor
-// (a cache miss each in a 90,000-entry map) by hashing names already in
-// cache; any mismatch falls back to checkShardAgainstIndex, which names the
-// culprits exactly.
-func fingerprintMatches(h *Header, count int, sum uint64, seed maphash.Seed) bool {
-	if len(h.Tensors) != count {
-		return false
-	}
-	var got uint64
-	for i := range h.Tensors {
-		got += maphash.String(seed, h.Tensors[i].Name)
-	}
-	return got == sum
+// same count and same sum of seeded 64-bit hashes (Header.nameSum, computed
+// while the header was parsed). The seed is random per process, so an input
+// cannot be built to collide; a different name set passes with probability
+// about 2^-64. It replaces a map lookup per tensor (a cache miss each in a
+// 90,000-entry map); any mismatch falls back to checkShardAgainstIndex,
+// which names the culprits exactly.
+func fingerprintMatches(h *Header, count int, sum uint64) bool {
+	return len(h.Tensors) == count && h.nameSum == sum
 }
 
 // checkShardAgainstIndex compares one shard's tensors with the weight map.
