@@ -716,3 +716,48 @@ func TestFingerprint(t *testing.T) {
 		})
 	}
 }
+
+// TestOpenReadAhead: a folder's listed shards are read before the index is
+// parsed, yet only what the index names counts: a broken listed file the
+// index does not name changes nothing, a shard the index names outside the
+// listing (in a subfolder) is still read, and a broken index or a broken
+// named shard is still the error, whatever else the listing held.
+func TestOpenReadAhead(t *testing.T) {
+	tests := []struct {
+		name    string
+		index   string
+		junk    bool // write not-in-index.safetensors, not a safetensors file
+		want    error
+		inError string
+		files   int
+	}{
+		{"unnamed broken file dropped", indexJSON("", "a", "model-00001-of-00002.safetensors", "b", "model-00002-of-00002.safetensors"), true, nil, "", 2},
+		{"named shard in a subfolder", indexJSON("", "a", "model-00001-of-00002.safetensors", "c", "sub/model-00003.safetensors"), true, nil, "", 2},
+		{"named broken file is the error", indexJSON("", "a", "model-00001-of-00002.safetensors", "j", "not-in-index.safetensors"), true, ErrNotSafetensors, "not-in-index.safetensors", 0},
+		{"broken index first", `{"weight_map":{"a":"model-00001-of-00002.safetensors",}}`, true, ErrMalformed, DefaultIndexName, 0},
+		{"unsafe name first", indexJSON("", "a", "model-00001-of-00002.safetensors", "j", "../not-in-index.safetensors"), true, ErrUnsafePath, "", 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			writeST(t, filepath.Join(dir, "model-00001-of-00002.safetensors"), ts{name: "a", shape: []int{2}})
+			writeST(t, filepath.Join(dir, "model-00002-of-00002.safetensors"), ts{name: "b", shape: []int{2}})
+			writeST(t, filepath.Join(dir, "sub", "model-00003.safetensors"), ts{name: "c", shape: []int{2}})
+			if tt.junk {
+				writeText(t, filepath.Join(dir, "not-in-index.safetensors"), "<!DOCTYPE html><html>404</html>")
+			}
+			writeText(t, filepath.Join(dir, DefaultIndexName), tt.index)
+			ck, err := Open(context.Background(), dir, Limits{Concurrency: 2})
+			if tt.want != nil {
+				wantErr(t, err, tt.want, tt.inError)
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(ck.Files) != tt.files || len(ck.Warnings) != 0 {
+				t.Errorf("got %d files and warnings %v, want %d files and no warning", len(ck.Files), ck.Warnings, tt.files)
+			}
+		})
+	}
+}
