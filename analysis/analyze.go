@@ -61,13 +61,27 @@ type FormulaReport struct {
 // architecture, compare with the formula. It never fails: odd input becomes
 // findings.
 func Analyze(tensors []reader.Tensor, cfg *reader.Config) *Analysis {
+	return analyze(tensors, cfg, Formula)
+}
+
+// AnalyzeSummary is Analyze with only the formula's headline
+// (FormulaSummary): the same roles, architecture, totals and findings, but
+// no term table, per-tensor diff or corrected formula. It is what a summary
+// such as paramscope inspect shows, and on DeepSeek-V3's ~92,000 tensors it
+// skips the diff's walk over every layer tensor.
+func AnalyzeSummary(tensors []reader.Tensor, cfg *reader.Config) *Analysis {
+	return analyze(tensors, cfg, FormulaSummary)
+}
+
+// analyze runs the stages with the formula comparison given.
+func analyze(tensors []reader.Tensor, cfg *reader.Config, formula func([]TensorRole, *Architecture) *FormulaReport) *Analysis {
 	q := quant.Classify(tensors, cfg)
 	a := &Analysis{Quant: q, Totals: q.Totals()}
 	a.Findings = append(a.Findings, q.Findings...)
 	a.Roles = AssignRoles(q.Tensors, cfg)
 	a.Arch = InferArchitecture(a.Roles, cfg)
 	a.Findings = append(a.Findings, a.Arch.Findings...)
-	a.Formula = Formula(a.Roles, a.Arch)
+	a.Formula = formula(a.Roles, a.Arch)
 	a.Findings = append(a.Findings, a.Formula.Findings...)
 	return a
 }

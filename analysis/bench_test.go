@@ -89,6 +89,14 @@ func BenchmarkAnalyzeDeepSeekScale(b *testing.B) {
 		for b.Loop() {
 			roles := AssignRoles(q.Tensors, cfg)
 			arch := InferArchitecture(roles, cfg)
+			FormulaSummary(roles, arch)
+		}
+	})
+	b.Run("formula", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			roles := AssignRoles(q.Tensors, cfg)
+			arch := InferArchitecture(roles, cfg)
 			Formula(roles, arch)
 		}
 	})

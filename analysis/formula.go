@@ -178,6 +178,20 @@ func textbookNorms(h uint64) uint64 { return 4 * h }
 // term table, the per-tensor diff of every layer, the assumption checklist
 // and the corrected formula.
 func Formula(roles []TensorRole, arch *Architecture) *FormulaReport {
+	f := FormulaSummary(roles, arch)
+	f.Terms = terms(roles, arch, f.L, f.H, f.V)
+	f.Layers, f.Groups, f.Outside = tensorDiff(roles, arch, f.H, f.V)
+	f.Assumptions = assumptions(arch, f.H)
+	f.Corrected = corrected(roles, arch, f.Actual)
+	return f
+}
+
+// FormulaSummary is Formula's headline alone: l, h, V, the textbook count,
+// 12lh², the actual count and the difference, the active parameters of an
+// MoE model and the formula's findings. Terms, Layers, Groups, Outside,
+// Assumptions and Corrected stay empty: they walk every layer tensor by
+// tensor, which a summary such as inspect's does not show.
+func FormulaSummary(roles []TensorRole, arch *Architecture) *FormulaReport {
 	f := &FormulaReport{}
 	l := uint64(arch.Layers.Value) + uint64(arch.EncoderLayers.Value)
 	h := uint64(max(arch.Hidden.Value, 0))
@@ -185,10 +199,18 @@ func Formula(roles []TensorRole, arch *Architecture) *FormulaReport {
 	f.L, f.H, f.V = l, h, v
 	f.Textbook = 12*l*h*h + 13*l*h + v*h
 	f.Approx = 12 * l * h * h
+	var extra, routed uint64
 	for i := range roles {
 		r := &roles[i]
-		if counted(r) {
-			f.Actual += r.LogicalParams
+		if !counted(r) {
+			continue
+		}
+		f.Actual += r.LogicalParams
+		switch {
+		case isExtraStack(r.Stack):
+			extra += r.LogicalParams
+		case isRoutedExpert(r.Role):
+			routed += r.LogicalParams
 		}
 	}
 	f.Diff = int64(f.Actual) - int64(f.Textbook)
@@ -199,34 +221,24 @@ func Formula(roles []TensorRole, arch *Architecture) *FormulaReport {
 		f.Findings = append(f.Findings, findings.Finding{Level: findings.Warning, Code: "formula_incomplete",
 			Message: fmt.Sprintf("the textbook formula needs l, h and V; known: l %v, h %v, V %v", arch.Layers.Known, arch.Hidden.Known, arch.Vocab.Known)})
 	}
-	f.Active, f.ActiveNote = active(roles, arch, f.Actual)
-	f.Terms = terms(roles, arch, l, h, v)
-	f.Layers, f.Groups, f.Outside = tensorDiff(roles, arch, h, v)
-	f.Assumptions = assumptions(arch, h)
-	f.Corrected = corrected(roles, arch, f.Actual)
+	f.Active, f.ActiveNote = active(arch, f.Actual, extra, routed)
 	return f
+}
+
+// isRoutedExpert reports whether a role is a routed expert's matrix.
+func isRoutedExpert(r Role) bool {
+	return r == RoleExpertUp || r == RoleExpertGate || r == RoleExpertDown || r == RoleExpertGateUp
 }
 
 // active counts what one token uses in an MoE model: every parameter but
 // the extra modules and the routed experts it is not routed to (the
 // Mixtral and DeepSeek-V3 papers' "active" or "activated" parameters).
-func active(roles []TensorRole, a *Architecture, actual uint64) (uint64, string) {
+// extra and routed are the counted parameters of the extra modules and of
+// the routed experts.
+func active(a *Architecture, actual, extra, routed uint64) (uint64, string) {
 	if a.MoE == nil || !a.MoE.Experts.Known || !a.MoE.TopK.Known || a.MoE.Experts.Value <= 0 ||
 		a.MoE.TopK.Value < 0 || a.MoE.TopK.Value > a.MoE.Experts.Value {
 		return 0, ""
-	}
-	var extra, routed uint64
-	for i := range roles {
-		r := &roles[i]
-		if !counted(r) {
-			continue
-		}
-		switch {
-		case isExtraStack(r.Stack):
-			extra += r.LogicalParams
-		case r.Role == RoleExpertUp || r.Role == RoleExpertGate || r.Role == RoleExpertDown || r.Role == RoleExpertGateUp:
-			routed += r.LogicalParams
-		}
 	}
 	e, k := uint64(a.MoE.Experts.Value), uint64(a.MoE.TopK.Value)
 	idle := routed / e * (e - k)
