@@ -104,7 +104,8 @@ func llamaTensors(s llamaSpec) []reader.Tensor {
 // quantTensors wraps tensors as plain parameters.
 func quantTensors(ts []reader.Tensor) []quant.Tensor {
 	out := make([]quant.Tensor, len(ts))
-	for i, t := range ts {
+	for i := range ts {
+		t := &ts[i]
 		out[i] = quant.Tensor{Tensor: t, Kind: quant.Parameter, LogicalShape: t.Shape, LogicalParams: t.Elements()}
 	}
 	return out

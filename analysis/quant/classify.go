@@ -58,7 +58,8 @@ func newClassifier(tensors []reader.Tensor, cfg *reader.Config) *classifier {
 		bnbOwners:   map[string]string{},
 		badPatterns: map[string]bool{},
 	}
-	for i, t := range tensors {
+	for i := range tensors {
+		t := &tensors[i]
 		c.out[i] = Tensor{Tensor: t, Kind: Parameter, LogicalShape: t.Shape, LogicalParams: t.Elements()}
 		if _, dup := c.idx[t.Name]; !dup {
 			c.idx[t.Name] = i

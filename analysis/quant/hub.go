@@ -336,7 +336,7 @@ func (c *classifier) hub() HubTotals {
 	var hubParams, logical, hubSide, hubBuf, hubDup uint64
 	var sideNames, bufNames, paramNames []string
 	for _, t := range c.out {
-		n := h.count(t.Tensor)
+		n := h.count(*t.Tensor)
 		if n > 0 {
 			out.ByDType[t.DType] += n
 			out.Total += n

@@ -47,7 +47,10 @@ const (
 
 // Tensor is a stored tensor with what it holds.
 type Tensor struct {
-	reader.Tensor
+	// Tensor points at the caller's reader.Tensor (the slice given to
+	// Classify) rather than copying it: a DeepSeek-V3-scale checkpoint has
+	// ~92,000 tensors, and a copy per stage tripled the metadata in memory.
+	*reader.Tensor
 	// Kind says whether the tensor is a parameter, a side tensor or a buffer.
 	Kind Kind
 	// LogicalShape is the shape of the parameter as the architecture has it

@@ -797,3 +797,22 @@ func TestFindings(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkClassifyDeepSeekScale measures Classify on DeepSeek-V3's
+// 91,991 tensors (FP8 weights with F32 block scales), the scale the
+// performance goal names (under 6 ms and 15 MB): with its config.json, and
+// without one as `paramscope inspect` sees testdata/bigckpt's folder.
+func BenchmarkClassifyDeepSeekScale(b *testing.B) {
+	ts, cfg := load(b, "deepseek-v3")
+	for _, bc := range []struct {
+		name string
+		cfg  *reader.Config
+	}{{"config", cfg}, {"no-config", nil}} {
+		b.Run(bc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				Classify(ts, bc.cfg)
+			}
+		})
+	}
+}

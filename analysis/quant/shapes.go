@@ -47,9 +47,9 @@ func ShapeSources(r *Result) []ShapeSource {
 		}
 		switch {
 		case strings.HasSuffix(t.Name, ".weight_shape") && (t.DType == reader.I64 || t.DType == reader.I32) && t.Elements() == 2:
-			out = append(out, ShapeSource{Weight: t.Of, Source: t.Tensor, Format: "weight_shape"})
+			out = append(out, ShapeSource{Weight: t.Of, Source: *t.Tensor, Format: "weight_shape"})
 		case strings.Contains(t.Name, ".quant_state.bitsandbytes__") && t.DType == reader.U8:
-			out = append(out, ShapeSource{Weight: t.Of, Source: t.Tensor, Format: "bnb_quant_state"})
+			out = append(out, ShapeSource{Weight: t.Of, Source: *t.Tensor, Format: "bnb_quant_state"})
 		}
 	}
 	return out

@@ -117,7 +117,7 @@ func TiedPairs(r *Result) []Pair {
 			continue
 		}
 		if ei, ok := byName[t.DuplicateOf]; ok {
-			out = append(out, Pair{Embedding: r.Tensors[ei].Tensor, Head: t.Tensor})
+			out = append(out, Pair{Embedding: *r.Tensors[ei].Tensor, Head: *t.Tensor})
 		}
 	}
 	return out

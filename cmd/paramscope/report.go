@@ -239,7 +239,8 @@ func newCheckpointReport(ck *reader.Checkpoint, a *analysis.Analysis, listTensor
 		// Without a classification every tensor counts as a stored
 		// parameter, which is what quant.Classify says for plain weights.
 		classified = make([]quant.Tensor, len(ck.Tensors))
-		for i, t := range ck.Tensors {
+		for i := range ck.Tensors {
+			t := &ck.Tensors[i]
 			classified[i] = quant.Tensor{Tensor: t, Kind: quant.Parameter, LogicalShape: t.Shape, LogicalParams: t.Elements()}
 		}
 		r.Totals = (&quant.Result{Tensors: classified}).Totals()
