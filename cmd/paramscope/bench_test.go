@@ -60,7 +60,7 @@ func BenchmarkInspectReport(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	a := analysis.Analyze(ck.Tensors, ck.Config)
+	a := analysis.AnalyzeSummary(ck.Tensors, ck.Config)
 	for _, f := range []format{formatText, formatJSON, formatMarkdown} {
 		b.Run(string(f), func(b *testing.B) {
 			b.ReportAllocs()
