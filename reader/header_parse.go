@@ -284,6 +284,9 @@ func checkDuplicates(s *headerScanner, ts []Tensor, locs []headerTensorLoc) *Err
 // parseTensor reads one tensor entry {"dtype", "shape", "data_offsets"}
 // into t, appending its dimensions to arena.
 func (s *headerScanner) parseTensor(t *Tensor, arena []uint64, unknown *[]headerUnknownField, lim Limits) ([]uint64, *Error) {
+	if arena, ok := s.fastEntry(t, arena, lim.MaxRank); ok {
+		return arena, nil
+	}
 	name := t.Name
 	if s.peek() != '{' {
 		return arena, s.errAt(s.pos, ErrMalformed, name, "entry is %s; expected an object with dtype, shape and data_offsets", s.describe(s.pos))
@@ -375,6 +378,102 @@ func (s *headerScanner) parseTensor(t *Tensor, arena []uint64, unknown *[]header
 		}
 	}
 	return arena, nil
+}
+
+// The fixed parts of a tensor entry as the reference writer lays it out:
+// serde_json's compact form of TensorInfo, fields in declaration order
+// (safetensors/src/tensor.rs).
+const (
+	entryDType   = `{"dtype":"`
+	entryShape   = `","shape":[`
+	entryOffsets = `,"data_offsets":[`
+)
+
+// fastEntry parses the entry at pos when it is exactly in the writer's
+// compact form, {"dtype":"F32","shape":[4096,4096],"data_offsets":[0,67108864]},
+// with a known dtype, at most maxRank dimensions and every integer in
+// readUint's fast form; ok is false otherwise, with pos and the arena as
+// they were, and parseTensor's general parser then reads the entry with
+// the same result or its exact error. It replaces three field-name
+// strings, their switch and the whitespace skips by three fixed
+// comparisons.
+func (s *headerScanner) fastEntry(t *Tensor, arena []uint64, maxRank int) ([]uint64, bool) {
+	d := s.data
+	i := s.pos
+	if !hasPrefixAt(d, i, entryDType) {
+		return arena, false
+	}
+	i += len(entryDType)
+	j := i
+	// The longest dtype name is 11 bytes ("F8_E4M3FNUZ").
+	for j < len(d) && j-i < 16 && d[j] != '"' {
+		j++
+	}
+	if j >= len(d) || d[j] != '"' {
+		return arena, false
+	}
+	// Every valid dtype is letters, digits and '_', so a match holds no
+	// escape.
+	dt, ok := lookupDType(d[i:j])
+	if !ok || !hasPrefixAt(d, j, entryShape) {
+		return arena, false
+	}
+	i = j + len(entryShape)
+	base := len(arena)
+	if i < len(d) && d[i] == ']' {
+		i++
+	} else {
+		for {
+			if len(arena)-base >= maxRank {
+				return arena[:base], false
+			}
+			v, end, ok := fastUint(d, i)
+			if !ok {
+				return arena[:base], false
+			}
+			arena = append(arena, v)
+			i = end
+			if i < len(d) && d[i] == ',' {
+				i++
+				continue
+			}
+			if i < len(d) && d[i] == ']' {
+				i++
+				break
+			}
+			return arena[:base], false
+		}
+	}
+	if !hasPrefixAt(d, i, entryOffsets) {
+		return arena[:base], false
+	}
+	begin, i, ok := fastUint(d, i+len(entryOffsets))
+	if !ok || i >= len(d) || d[i] != ',' {
+		return arena[:base], false
+	}
+	end, i, ok := fastUint(d, i+1)
+	if !ok || !hasPrefixAt(d, i, "]}") {
+		return arena[:base], false
+	}
+	t.DType, t.Begin, t.End = dt, begin, end
+	s.pos = i + 2
+	return arena, true
+}
+
+// fastUint reads the integer at d[i] when readUint's fast path would: 1 to
+// 19 digits (10^19-1 < 2^64, so no overflow), no leading zero, not
+// followed by a fraction or an exponent.
+func fastUint(d string, i int) (v uint64, end int, ok bool) {
+	j := i
+	for j < len(d) && j-i < 19 && d[j] >= '0' && d[j] <= '9' {
+		v = v*10 + uint64(d[j]-'0')
+		j++
+	}
+	n := j - i
+	if n == 0 || (n > 1 && d[i] == '0') || (j < len(d) && numberContinues(d[j])) {
+		return 0, 0, false
+	}
+	return v, j, true
 }
 
 // noteUnknownField counts an unknown field for the aggregated warning.

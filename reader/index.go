@@ -31,6 +31,11 @@ type indexExtra struct {
 	// expected name set that a header (Header.nameSum) is checked against
 	// without a map lookup per tensor.
 	sums []uint64
+	// buildMap, when not nil, fills Index.WeightMap, which parseIndexFast
+	// left to be built later: the names are known distinct, so building
+	// the map cannot fail, and Open runs it while shards are read. Nothing
+	// may read WeightMap before it has returned.
+	buildMap func()
 }
 
 // parseIndex is ParseIndex, also returning per-shard entry counts.
@@ -38,6 +43,9 @@ func parseIndex(data []byte, name string, lim Limits) (*Index, *indexExtra, erro
 	lim = effectiveLimits(lim)
 	if int64(len(data)) > lim.MaxIndexBytes {
 		return nil, nil, errorf(ErrLimit, name, -1, "", "index is %d bytes, over the cap of %d (raise MaxIndexBytes)", len(data), lim.MaxIndexBytes)
+	}
+	if idx, extra, ok := parseIndexFast(data, name, lim); ok {
+		return idx, extra, nil
 	}
 	// Duplicate names are tracked here rather than by the tokenizer: the
 	// weight map is checked for free as it is built, and the tokenizer's own

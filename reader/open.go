@@ -66,9 +66,12 @@ func Open(ctx context.Context, path string, lim Limits) (*Checkpoint, error) {
 // them), and metadata.total_size absent, null or an integer. name is used in
 // errors.
 func ParseIndex(data []byte, name string, lim Limits) (*Index, error) {
-	idx, _, err := parseIndex(data, name, lim)
+	idx, extra, err := parseIndex(data, name, lim)
 	if err != nil {
 		return nil, err
+	}
+	if extra.buildMap != nil {
+		extra.buildMap()
 	}
 	return idx, nil
 }
@@ -221,6 +224,17 @@ func openIndexed(ctx context.Context, ck *Checkpoint, m *modelDir, data []byte, 
 	if err != nil {
 		return nil, err
 	}
+	mapBuilt := make(chan struct{})
+	if extra.buildMap != nil {
+		go func() {
+			extra.buildMap()
+			close(mapBuilt)
+		}()
+	} else {
+		close(mapBuilt)
+	}
+	// Whatever the outcome, the map is complete before Open returns.
+	defer func() { <-mapBuilt }()
 	ck.Index = idx
 	ck.Chosen = fmt.Sprintf("%s (index, %d shards)", indexName, len(idx.Shards))
 	if len(idx.Shards) == 1 {
@@ -250,6 +264,8 @@ func openIndexed(ctx context.Context, ck *Checkpoint, m *modelDir, data []byte, 
 	if ahead != nil {
 		ahead.wait()
 	}
+	// From here on the weight map may be read.
+	<-mapBuilt
 	for i, f := range files {
 		if ahead != nil {
 			if j, ok := slices.BinarySearch(ahead.names, f); ok {

@@ -1,0 +1,264 @@
+package reader
+
+import (
+	"hash/maphash"
+	"math"
+	"unicode/utf8"
+	"unsafe"
+)
+
+// parseIndexFast parses the index shape the Hugging Face writers produce
+// (json.dumps of {"metadata": {"total_size": N}, "weight_map": {...}}, in
+// either order, any JSON whitespace), several times faster than the
+// tokenizer: one pass over the bytes, strings tested eight bytes at a time
+// for a quote, a backslash or a control byte (swarSpecial), no token values.
+//
+// It only accepts: a valid UTF-8 document that is one object whose keys are
+// "metadata" (null, or an object holding at most a plain integer
+// total_size) and "weight_map" (a non-empty object of escape-free strings
+// to escape-free strings), each at most once, with no duplicate tensor
+// name, at most lim.MaxShards distinct shard names and every shard name
+// safe. Anything else, valid or not, returns ok false, and parseIndex then
+// runs the full parser, which accepts or refuses it with its exact error;
+// whatever the fast path accepts, the full parser accepts with the same
+// result.
+func parseIndexFast(data []byte, name string, lim Limits) (idx *Index, extra *indexExtra, ok bool) {
+	// Positions are kept as int32 (half the memory of int for 90,000
+	// entries); a larger index, if its cap was raised that far, takes the
+	// full parser.
+	if len(data) > math.MaxInt32 || !utf8.Valid(data) {
+		return nil, nil, false
+	}
+	// Scanned as a string without a copy; nothing kept refers to it: tensor
+	// names are copied into one arena, shard names into their own strings,
+	// so the index's bytes do not outlive the parse.
+	d := unsafe.String(unsafe.SliceData(data), len(data))
+	i := skipSpace(d, 0)
+	if i >= len(d) || d[i] != '{' {
+		return nil, nil, false
+	}
+	i = skipSpace(d, i+1)
+	idx = &Index{File: name}
+	extra = &indexExtra{}
+	var seenMeta, seenMap bool
+	for {
+		key, j, ok := fastString(d, i)
+		if !ok {
+			return nil, nil, false
+		}
+		j = skipSpace(d, j)
+		if j >= len(d) || d[j] != ':' {
+			return nil, nil, false
+		}
+		j = skipSpace(d, j+1)
+		switch {
+		case key == "weight_map" && !seenMap:
+			seenMap = true
+			if j, ok = fastWeightMap(data, d, j, idx, extra, lim); !ok {
+				return nil, nil, false
+			}
+		case key == "metadata" && !seenMeta:
+			seenMeta = true
+			if j, ok = fastMetadata(d, j, idx); !ok {
+				return nil, nil, false
+			}
+		default:
+			return nil, nil, false
+		}
+		j = skipSpace(d, j)
+		if j >= len(d) {
+			return nil, nil, false
+		}
+		if d[j] == '}' {
+			i = j + 1
+			break
+		}
+		if d[j] != ',' {
+			return nil, nil, false
+		}
+		i = skipSpace(d, j+1)
+	}
+	if skipSpace(d, i) != len(d) || !seenMap {
+		return nil, nil, false
+	}
+	return idx, extra, true
+}
+
+// skipSpace returns the position of the first byte at or after i that is
+// not JSON whitespace.
+func skipSpace(d string, i int) int {
+	for i < len(d) && jsonSpace(d[i]) {
+		i++
+	}
+	return i
+}
+
+// fastString returns the text of the escape-free JSON string at d[i] and
+// the position after its closing quote; ok is false when there is no string
+// at i or it holds an escape or a raw control byte.
+func fastString(d string, i int) (s string, end int, ok bool) {
+	if i >= len(d) || d[i] != '"' {
+		return "", 0, false
+	}
+	j := i + 1
+	for j+8 <= len(d) && !swarSpecial(load64(d, j)) {
+		j += 8
+	}
+	for ; j < len(d); j++ {
+		if c := d[j]; stringSpecial[c] {
+			if c == '"' {
+				return d[i+1 : j], j + 1, true
+			}
+			return "", 0, false
+		}
+	}
+	return "", 0, false
+}
+
+// fastMetadata reads the value of "metadata" at d[i]: null, or an object
+// with at most a total_size written as plain digits that fit in 64 bits.
+func fastMetadata(d string, i int, idx *Index) (int, bool) {
+	if hasPrefixAt(d, i, "null") {
+		return i + 4, true
+	}
+	if i >= len(d) || d[i] != '{' {
+		return 0, false
+	}
+	i = skipSpace(d, i+1)
+	if i < len(d) && d[i] == '}' {
+		return i + 1, true
+	}
+	key, i, ok := fastString(d, i)
+	if !ok || key != "total_size" {
+		return 0, false
+	}
+	i = skipSpace(d, i)
+	if i >= len(d) || d[i] != ':' {
+		return 0, false
+	}
+	i = skipSpace(d, i+1)
+	start := i
+	var n uint64
+	// At most 19 digits: 10^19-1 < 2^64, so no overflow check; longer
+	// numbers go to the full parser.
+	for i < len(d) && i-start < 19 && d[i] >= '0' && d[i] <= '9' {
+		n = n*10 + uint64(d[i]-'0')
+		i++
+	}
+	if i == start || (d[start] == '0' && i-start > 1) || (i < len(d) && numberContinues(d[i])) {
+		return 0, false
+	}
+	i = skipSpace(d, i)
+	if i >= len(d) || d[i] != '}' {
+		return 0, false
+	}
+	idx.TotalSize, idx.HasTotalSize = n, true
+	return i + 1, true
+}
+
+// fastWeightMap reads the value of "weight_map" at d[i] into idx and extra,
+// with the same results as readWeightMap.
+func fastWeightMap(data []byte, d string, i int, idx *Index, extra *indexExtra, lim Limits) (int, bool) {
+	if i >= len(d) || d[i] != '{' {
+		return 0, false
+	}
+	i = skipSpace(d, i+1)
+	hint := weightMapHint(data)
+	// offs[2k], offs[2k+1]: where entry k's tensor name starts and ends in
+	// d; shards[k]: its position in idx.Shards.
+	offs := make([]int32, 0, 2*hint)
+	shards := make([]int32, 0, hint)
+	total := 0
+	shardIndex := make(map[string]int32)
+	last := int32(-1)
+	for {
+		tensor, j, ok := fastString(d, i)
+		if !ok {
+			return 0, false
+		}
+		j = skipSpace(d, j)
+		if j >= len(d) || d[j] != ':' {
+			return 0, false
+		}
+		shard, j, ok := fastString(d, skipSpace(d, j+1))
+		if !ok {
+			return 0, false
+		}
+		k, known := last, last >= 0 && shard == idx.Shards[last]
+		if !known {
+			k, known = shardIndex[shard]
+		}
+		if !known {
+			if len(idx.Shards) >= lim.MaxShards || checkShardName(idx.File, shard) != nil {
+				return 0, false
+			}
+			// A copy: the shard name must not keep the index's bytes.
+			s := string(shard)
+			k = int32(len(idx.Shards))
+			shardIndex[s] = k
+			idx.Shards = append(idx.Shards, s)
+			extra.perShard = append(extra.perShard, 0)
+			extra.sums = append(extra.sums, 0)
+		}
+		last = k
+		extra.perShard[k]++
+		extra.sums[k] += maphash.String(nameSeed, tensor)
+		// fastString's text is d[i+1 : i+1+len(tensor)].
+		from := int32(i + 1)
+		offs = append(offs, from, from+int32(len(tensor)))
+		shards = append(shards, k)
+		total += len(tensor)
+		j = skipSpace(d, j)
+		if j >= len(d) {
+			return 0, false
+		}
+		if d[j] == '}' {
+			i = j + 1
+			break
+		}
+		if d[j] != ',' {
+			return 0, false
+		}
+		i = skipSpace(d, j+1)
+	}
+	// One copy of every tensor name, back to back, sized exactly.
+	arena := make([]byte, 0, total)
+	sorted := true
+	prev := ""
+	for k := 0; k < len(offs); k += 2 {
+		t := d[offs[k]:offs[k+1]]
+		// Writers sort weight_map by name (json.dumps with sort_keys), and
+		// names in strictly increasing order are distinct: no set needed
+		// to prove there is no duplicate.
+		if k > 0 && t <= prev {
+			sorted = false
+		}
+		prev = t
+		arena = append(arena, t...)
+	}
+	names := unsafe.String(unsafe.SliceData(arena), len(arena))
+	build := func() map[string]string {
+		wm := make(map[string]string, len(shards))
+		at := 0
+		for k, s := range shards {
+			n := int(offs[2*k+1] - offs[2*k])
+			// Every entry for a shard shares its one string.
+			wm[names[at:at+n]] = idx.Shards[s]
+			at += n
+		}
+		return wm
+	}
+	if sorted {
+		// The map only serves Index.WeightMap and the exact checks after a
+		// fingerprint mismatch, so Open builds it while the shards are read.
+		extra.buildMap = func() { idx.WeightMap = build() }
+		return i, true
+	}
+	wm := build()
+	if len(wm) != len(shards) {
+		// A duplicate: the full parser names it.
+		return 0, false
+	}
+	idx.WeightMap = wm
+	return i, true
+}
