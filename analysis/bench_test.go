@@ -101,3 +101,16 @@ func BenchmarkAnalyzeDeepSeekScale(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkParseNames parses DeepSeek-V3's ~92,000 names as AssignRoles
+// does, with its interner.
+func BenchmarkParseNames(b *testing.B) {
+	ts, _ := benchTensors(b, "deepseek-v3")
+	b.ReportAllocs()
+	for b.Loop() {
+		in := newInterner()
+		for i := range ts {
+			parseNameWith(ts[i].Name, in)
+		}
+	}
+}

@@ -71,18 +71,29 @@ func Families() []*Family {
 // decide; config.json's model_type only breaks the tie when no family's
 // markers appear.
 func DetectFamily(tensors []quant.Tensor, cfg *reader.Config) *Family {
-	parts := make([]nameParts, len(tensors))
-	for i, t := range tensors {
-		parts[i] = parseName(t.Name)
-	}
-	return detectFamily(len(tensors), func(i int) (string, *nameParts) { return tensors[i].Name, &parts[i] }, cfg)
+	return detectFamily(len(tensors), func(i int) famName { return famNameOf(tensors[i].Name) }, cfg)
+}
+
+// famName is what detectFamily reads of one tensor name.
+type famName struct {
+	name  string
+	layer int       // -1 outside layers
+	full  string    // the path inside the layer (nameParts.full)
+	extra bool      // the tensor is in a module apart from the language model
+	tp    *template // full's template, or nil
+}
+
+// famNameOf parses a name for detectFamily.
+func famNameOf(name string) famName {
+	p := parseName(name)
+	return famName{name: name, layer: p.layer, full: p.full, extra: isExtraStack(stackOf(p.prefix, p.layer >= 0))}
 }
 
 // detectFamily looks for the registered families' markers in n names. Names
 // repeat their layer-relative path in every layer, so each distinct path
 // (and each distinct path before the layers) is searched once: a
 // checkpoint of 90,000 tensors has a few hundred of them.
-func detectFamily(n int, at func(int) (string, *nameParts), cfg *reader.Config) *Family {
+func detectFamily(n int, at func(int) famName, cfg *reader.Config) *Family {
 	best := len(families)
 	seen := map[string]bool{}
 	check := func(s string) {
@@ -99,27 +110,32 @@ func detectFamily(n int, at func(int) (string, *nameParts), cfg *reader.Config) 
 			}
 		}
 	}
-	var lastPrefix string
-	extra := false
+	var lastChecked string
 	for i := 0; i < n && best > 0; i++ {
-		name, p := at(i)
+		p := at(i)
 		// A vision tower's names (CLIP, SigLIP) must not choose the
 		// language model's family.
-		if i == 0 || p.prefix != lastPrefix {
-			lastPrefix = p.prefix
-			extra = isExtraStack(stackOf(p.prefix, p.layer >= 0))
-		}
-		if extra {
+		if p.extra {
 			continue
 		}
 		if p.layer < 0 {
-			check(name)
+			check(p.name)
 			continue
 		}
 		// The path before the layers with the container and index
 		// ("gpt_neox.layers."), then the path inside the layer.
-		check(name[:len(name)-len(p.full)])
-		check(p.full)
+		// Consecutive names mostly share the first (within a layer), and
+		// the second is searched once per template.
+		if s := p.name[:len(p.name)-len(p.full)]; s != lastChecked || i == 0 {
+			lastChecked = s
+			check(s)
+		}
+		if tp := p.tp; tp == nil {
+			check(p.full)
+		} else if !tp.checked {
+			tp.checked = true
+			check(p.full)
+		}
 	}
 	if best < len(families) {
 		return families[best]

@@ -670,7 +670,7 @@ func slotOf(r *TensorRole, norms map[string]int) string {
 	case RoleMLPDown:
 		return pick("W_2", "b_2")
 	case RoleNorm:
-		i, ok := norms[r.parts().stem]
+		i, ok := norms[r.stem()]
 		if !ok || i > 1 {
 			return ""
 		}
@@ -883,7 +883,7 @@ func extraRows(rs []*TensorRole) []TensorDiff {
 		// names a row; outside layers the name does.
 		key := r.Name
 		if r.Layer >= 0 {
-			key = r.parts().full
+			key = r.full()
 		}
 		status := StatusExtra
 		switch {
@@ -980,7 +980,7 @@ func diffLayer(rs []*TensorRole, h uint64, a *Architecture) LayerDiff {
 			if r.Role != RoleNorm || r.Param == "bias" {
 				continue
 			}
-			stem := r.parts().stem
+			stem := r.stem()
 			last := stem[strings.LastIndex(stem, ".")+1:]
 			if (last == "enorm" || last == "hnorm") != late {
 				continue
@@ -1048,7 +1048,7 @@ func diffLayer(rs []*TensorRole, h uint64, a *Architecture) LayerDiff {
 			extras = append(extras, r)
 			continue
 		}
-		stem := r.parts().stem
+		stem := r.stem()
 		// A second tensor for a slot with another module name is a second
 		// block (T5's cross-attention), except the MLA chains that fill
 		// one slot with two tensors on purpose.
@@ -1145,7 +1145,7 @@ func layerHash(rs []*TensorRole) (uint64, int) {
 	var sum uint64
 	for _, r := range rs {
 		h := uint64(14695981039346656037) // FNV-1a offset basis
-		for _, str := range [...]string{r.parts().full, string(r.DType)} {
+		for _, str := range [...]string{r.full(), string(r.DType)} {
 			for i := 0; i < len(str); i++ {
 				h = (h ^ uint64(str[i])) * 1099511628211
 			}
@@ -1194,7 +1194,7 @@ func layerSignature(rs []*TensorRole, stack string) (string, map[string]bool) {
 	count := map[sigLine]int{}
 	var order []sigLine
 	for _, r := range rs {
-		l := sigLine{full: r.parts().full, dtype: r.DType, rank: len(r.Shape)}
+		l := sigLine{full: r.full(), dtype: r.DType, rank: len(r.Shape)}
 		if l.rank <= 4 {
 			copy(l.dims[:], r.Shape)
 		} else {
@@ -1358,7 +1358,7 @@ func roleModel(r *TensorRole, d dims, mlaAttn bool) []monoSpec {
 	if d["f"] == 4*d["h"] {
 		ff, fb, four = []string{"h", "h"}, []string{"h"}, 4
 	}
-	if strings.HasSuffix(r.parts().stem, "shared_expert_gate") && !b {
+	if strings.HasSuffix(r.stem(), "shared_expert_gate") && !b {
 		// Qwen2-MoE's sigmoid gate of the shared expert: one row of h.
 		return m(1, "h")
 	}
@@ -1466,12 +1466,12 @@ func roleModel(r *TensorRole, d dims, mlaAttn bool) []monoSpec {
 		// gpt-oss's attention sinks: one learned logit per query head.
 		return m(1, "A")
 	}
-	if strings.HasSuffix(r.parts().stem, "eh_proj") && !b {
+	if strings.HasSuffix(r.stem(), "eh_proj") && !b {
 		// DeepSeek-V3's MTP projects [embedding; hidden state] (2h) back
 		// to h (DeepSeek-V3 report, section 2.2).
 		return m(2, "h", "h")
 	}
-	if strings.HasSuffix(r.parts().stem, "relative_attention_bias") {
+	if strings.HasSuffix(r.stem(), "relative_attention_bias") {
 		// T5's learned relative position bias: one scalar per bucket and
 		// head (relative_attention_num_buckets × num_heads).
 		return m(1, "B", "A")
@@ -1481,7 +1481,7 @@ func roleModel(r *TensorRole, d dims, mlaAttn bool) []monoSpec {
 	name := expertPattern(r.Name)
 	if r.Layer >= 0 {
 		// The path inside the layer, so alike layers stay one group.
-		name = r.parts().full
+		name = r.full()
 	}
 	return []monoSpec{{coef: 1, measured: name, size: r.LogicalParams}}
 }
@@ -1562,7 +1562,7 @@ func corrected(roles []TensorRole, a *Architecture, actual uint64) Corrected {
 		if r.Role == RoleTokenTypeEmbedding && len(r.LogicalShape) == 2 {
 			d["T"] = r.LogicalShape[0]
 		}
-		if strings.HasSuffix(r.parts().stem, "relative_attention_bias") && len(r.LogicalShape) == 2 {
+		if strings.HasSuffix(r.stem(), "relative_attention_bias") && len(r.LogicalShape) == 2 {
 			d["B"] = r.LogicalShape[0]
 		}
 	}
@@ -1584,7 +1584,7 @@ func corrected(roles []TensorRole, a *Architecture, actual uint64) Corrected {
 	// once (DeepSeek-V3 has 90,000 tensors and a few dozen models).
 	cache := map[modelKey]*modelVal{}
 	modelOf := func(r *TensorRole) ([]monoSpec, uint64, *modelVal) {
-		stem := r.parts().stem
+		stem := r.stem()
 		k := modelKey{r.Role, r.Param, len(r.LogicalShape), stem[strings.LastIndexByte(stem, '.')+1:]}
 		if v, ok := cache[k]; ok {
 			return v.specs, v.value, v

@@ -2,6 +2,7 @@ package analysis
 
 import (
 	"strings"
+	"sync"
 
 	"github.com/paramscope/paramscope/analysis/quant"
 	"github.com/paramscope/paramscope/reader"
@@ -30,10 +31,88 @@ type nameParts struct {
 	stem   string // the whole name without its last component
 	param  string // the last component, gamma/beta spelled weight/bias
 	expert int    // routed expert index, or -1
+	// tp is full's entry in the interner that parsed the name (nil without
+	// one, and outside layers).
+	tp *template
+}
+
+// template is what the tensors sharing a path inside their layer (full,
+// with a routed expert's index written "*") have in common: DeepSeek-V3's
+// ~92,000 tensors have a few dozen. AssignRoles decides a template's role
+// once.
+type template struct {
+	full    string
+	sub     string // full without its last component (nameParts.sub)
+	role    Role
+	hasRole bool // role is decided
+	checked bool // detectFamily searched full for the families' markers
+}
+
+// newTemplate makes the template of a path inside a layer.
+func newTemplate(full string) *template {
+	t := &template{full: full}
+	if dot := strings.LastIndexByte(full, '.'); dot >= 0 {
+		t.sub = full[:dot]
+	}
+	return t
+}
+
+// interner hands out one copy of each path parseName builds (a routed
+// expert's path with its index starred, a renamed parameter), so that the
+// 256 experts × 58 layers of DeepSeek-V3 share one string per matrix rather
+// than allocating one per tensor, and one template per path inside a layer.
+type interner struct {
+	m   map[string]*template
+	buf []byte
+
+	// The last name whose layer parseNameWith found by scanning, the end
+	// of its layer index (with the dot), and what the scan gave.
+	prevName   string
+	prevEnd    int
+	prevPrefix string
+	prevLayer  int
+}
+
+func newInterner() *interner { return &interner{m: map[string]*template{}} }
+
+// join returns a + b + c + d + e, the interned copy when in is not nil.
+func (in *interner) join(a, b, c, d, e string) string {
+	if in == nil {
+		return a + b + c + d + e
+	}
+	return in.joinTemplate(a, b, c, d, e).full
+}
+
+// joinTemplate returns the template of the path a + b + c + d + e.
+func (in *interner) joinTemplate(a, b, c, d, e string) *template {
+	in.buf = append(append(append(append(append(in.buf[:0], a...), b...), c...), d...), e...)
+	// The lookup with string(buf) does not allocate.
+	if t, ok := in.m[string(in.buf)]; ok {
+		return t
+	}
+	t := newTemplate(string(in.buf))
+	in.m[t.full] = t
+	return t
+}
+
+// template returns the entry of a path inside a layer, adding it when new;
+// full is kept as the key, so it should be a slice of a name or an interned
+// string, never a temporary.
+func (in *interner) template(full string) *template {
+	if t, ok := in.m[full]; ok {
+		return t
+	}
+	t := newTemplate(full)
+	in.m[full] = t
+	return t
 }
 
 // parseName splits a tensor name on dots.
-func parseName(name string) nameParts {
+func parseName(name string) nameParts { return parseNameWith(name, nil) }
+
+// parseNameWith is parseName, with the strings it has to build interned
+// in in (when not nil) and the layer path's template set.
+func parseNameWith(name string, in *interner) nameParts {
 	p := nameParts{layer: -1, expert: -1}
 	dot := strings.LastIndexByte(name, '.')
 	if dot < 0 {
@@ -41,11 +120,11 @@ func parseName(name string) nameParts {
 		return p
 	}
 	stem, last := name[:dot], name[dot+1:]
-	renamed := false
+	renamed, projBias := false, false
 	if m, ok := strings.CutSuffix(last, "_proj_bias"); ok {
 		// gpt-oss names its stacked expert biases gate_up_proj_bias: read
 		// them as gate_up_proj.bias.
-		stem, last, renamed = name[:dot+1]+m+"_proj", "bias", true
+		stem, last, renamed, projBias = in.join(name[:dot+1], m, "_proj", "", ""), "bias", true, true
 	}
 	switch last {
 	case "gamma":
@@ -54,6 +133,15 @@ func parseName(name string) nameParts {
 		last, renamed = "bias", true
 	}
 	p.stem, p.param = stem, last
+	// A name that repeats the previous one up to and including its layer
+	// index ("model.layers.12.") has the same prefix and layer: the scan
+	// below would read the same components. Its stem must reach past that
+	// index, as the previous one's did for the scan to find it.
+	if in != nil && in.prevEnd > 0 && !projBias && dot >= in.prevEnd && name[:in.prevEnd] == in.prevName[:in.prevEnd] {
+		p.prefix, p.layer = in.prevPrefix, in.prevLayer
+		inLayer(&p, in, name, stem, last, renamed, in.prevEnd)
+		return p
+	}
 	for start := 0; start < len(stem); {
 		end := strings.IndexByte(stem[start:], '.')
 		if end < 0 {
@@ -61,26 +149,19 @@ func parseName(name string) nameParts {
 		}
 		c := stem[start : start+end]
 		idxStart := start + end + 1
-		idx, rest, more := strings.Cut(stem[idxStart:], ".")
-		if n, ok := index(idx); ok && layerContainer(c) {
+		if !layerContainer(c) {
+			start = idxStart
+			continue
+		}
+		idx, _, _ := strings.Cut(stem[idxStart:], ".")
+		if n, ok := index(idx); ok {
 			p.prefix = strings.TrimSuffix(stem[:start], ".")
 			p.layer = n
-			sub := ""
-			if more {
-				sub = rest
+			end := idxStart + len(idx) + 1 // past the index and its dot
+			if in != nil && !projBias && end <= len(stem) {
+				in.prevName, in.prevEnd, in.prevPrefix, in.prevLayer = name, end, p.prefix, n
 			}
-			if e, starred, ok := starExpert(sub); ok {
-				p.expert, sub, renamed = e, starred, true
-			}
-			p.sub = sub
-			switch {
-			case !renamed:
-				p.full = name[idxStart+len(idx)+1:] // a slice of the name, no copy
-			case sub == "":
-				p.full = last
-			default:
-				p.full = sub + "." + last
-			}
+			inLayer(&p, in, name, stem, last, renamed, end)
 			return p
 		}
 		start = idxStart
@@ -89,33 +170,89 @@ func parseName(name string) nameParts {
 	return p
 }
 
-// starExpert finds "experts.N" on component boundaries in a path and
-// returns N and the path with N written "*".
-func starExpert(sub string) (int, string, bool) {
+// inLayer fills in the path inside the layer of a name whose layer index
+// ends (with its dot) at end: sub, full, the routed expert and, with an
+// interner, the template.
+func inLayer(p *nameParts, in *interner, name, stem, last string, renamed bool, end int) {
+	sub := ""
+	if end <= len(stem) {
+		sub = stem[end:]
+	}
+	if e, before, after, ok := findExpert(sub); ok {
+		// The path with the index starred, and the full path with it: sub
+		// is the start of full.
+		p.expert = e
+		if in == nil {
+			p.full = before + "*" + after + "." + last
+		} else {
+			p.tp = in.joinTemplate(before, "*", after, ".", last)
+			p.full = p.tp.full
+		}
+		p.sub = p.full[:len(before)+1+len(after)]
+		return
+	}
+	p.sub = sub
+	switch {
+	case !renamed:
+		p.full = name[end:] // a slice of the name, no copy
+	case sub == "":
+		p.full = last
+	default:
+		p.full = in.join(sub, ".", last, "", "")
+	}
+	if in != nil {
+		p.tp = in.template(p.full)
+	}
+}
+
+// findExpert finds "experts.N" on component boundaries in a path and
+// returns N, the path up to N and the path after it.
+func findExpert(sub string) (e int, before, after string, ok bool) {
 	for from := 0; ; {
 		i := strings.Index(sub[from:], "experts.")
 		if i < 0 {
-			return 0, "", false
+			return 0, "", "", false
 		}
 		i += from
 		if i == 0 || sub[i-1] == '.' {
 			n := sub[i+len("experts."):]
 			idx, _, _ := strings.Cut(n, ".")
 			if e, ok := index(idx); ok {
-				return e, sub[:i+len("experts.")] + "*" + n[len(idx):], true
+				return e, sub[:i+len("experts.")], n[len(idx):], true
 			}
 		}
 		from = i + 1
 	}
 }
 
-// parts returns the tensor's parsed name, cached by AssignRoles.
-func (r *TensorRole) parts() *nameParts {
-	if r.np == nil {
-		p := parseName(r.Name)
-		r.np = &p
+// full returns the tensor's path inside its layer (nameParts.full).
+func (r *TensorRole) full() string {
+	if r.tp != nil {
+		return r.tp.full
 	}
-	return r.np
+	return parseName(r.Name).full
+}
+
+// sub returns the tensor's path inside its layer without the last
+// component (nameParts.sub).
+func (r *TensorRole) sub() string {
+	if r.tp != nil {
+		return r.tp.sub
+	}
+	return parseName(r.Name).sub
+}
+
+// stem returns the tensor's name without its last component
+// (nameParts.stem): a slice of the name but for gpt-oss's renamed
+// "_proj_bias" tensors.
+func (r *TensorRole) stem() string {
+	if strings.HasSuffix(r.Name, "_proj_bias") {
+		return parseName(r.Name).stem
+	}
+	if dot := strings.LastIndexByte(r.Name, '.'); dot >= 0 {
+		return r.Name[:dot]
+	}
+	return r.Name
 }
 
 // index parses a layer or expert index; it refuses huge values so a hostile
@@ -181,59 +318,92 @@ var bufferParams = map[string]bool{"inv_freq": true, "position_ids": true, "mask
 // has RoleUnknown.
 func AssignRoles(tensors []quant.Tensor, cfg *reader.Config) []TensorRole {
 	out := make([]TensorRole, len(tensors))
-	parts := make([]nameParts, len(tensors))
-	for i := range tensors {
-		parts[i] = parseName(tensors[i].Name)
+	// Parsing the names is most of the work; large checkpoints split it in
+	// two halves, one per goroutine, each with its own interner (so a
+	// template may exist twice, with the same path and the same role).
+	if n := len(tensors); n >= parallelNames {
+		var wg sync.WaitGroup
+		wg.Go(func() { parseRoles(out[:n/2], tensors[:n/2]) })
+		parseRoles(out[n/2:], tensors[n/2:])
+		wg.Wait()
+	} else {
+		parseRoles(out, tensors)
 	}
-	fam := detectFamily(len(tensors), func(i int) (string, *nameParts) { return tensors[i].Name, &parts[i] }, cfg)
+	fam := detectFamily(len(out), func(i int) famName {
+		r := &out[i]
+		if r.tp == nil {
+			return famName{name: r.Name, layer: r.Layer, extra: isExtraStack(r.Stack)}
+		}
+		return famName{name: r.Name, layer: r.Layer, full: r.tp.full, extra: isExtraStack(r.Stack), tp: r.tp}
+	}, cfg)
+	for i := range out {
+		r := &out[i]
+		r.fam = fam
+		switch {
+		case r.Kind == quant.Side:
+			r.Role = RoleAux
+		case r.Kind == quant.Buffer:
+			r.Role = RoleBuffer
+		case isExtraStack(r.Stack):
+			r.Role = RoleOther
+		case r.Layer >= 0:
+			// The role depends on the path inside the layer alone: decide
+			// it once per template.
+			tp := r.tp
+			if !tp.hasRole {
+				tp.role, tp.hasRole = layerRole(fam, tp.full, tp.sub), true
+			}
+			r.Role = tp.role
+		default:
+			r.Role = globalRole(fam, r.stem())
+		}
+		if r.Role == RoleUnknown && isBufferShape(r.Tensor, r.Param) {
+			r.Role = RoleBuffer
+		}
+		if fam.Transposed && len(r.LogicalShape) == 2 && isLinear(r.Role) {
+			r.Transposed = true
+		}
+	}
+	markMTP(out, cfg)
+	fillByShape(out)
+	return out
+}
+
+// parallelNames is the number of tensors from which AssignRoles parses
+// names on two goroutines; below it, starting one costs more than it saves.
+const parallelNames = 8192
+
+// parseRoles parses the names of tensors into out: the parameter, stack,
+// layer, expert and template of each.
+func parseRoles(out []TensorRole, tensors []quant.Tensor) {
+	in := newInterner()
 	var lastPrefix, lastStack string
 	var lastInLayer bool
 	for i := range tensors {
-		t, p, r := &tensors[i], &parts[i], &out[i]
-		*r = TensorRole{Tensor: t, Role: RoleUnknown, Param: p.param, Layer: p.layer, Expert: p.expert, np: p, fam: fam}
+		t := &tensors[i]
+		p := parseNameWith(t.Name, in)
 		// Most tensors share the path before their layers: decide its
 		// stack once.
 		if p.prefix != lastPrefix || (p.layer >= 0) != lastInLayer || i == 0 {
 			lastPrefix, lastInLayer = p.prefix, p.layer >= 0
 			lastStack = stackOf(p.prefix, lastInLayer)
 		}
-		r.Stack = lastStack
-		switch {
-		case t.Kind == quant.Side:
-			r.Role = RoleAux
-		case t.Kind == quant.Buffer:
-			r.Role = RoleBuffer
-		case isExtraStack(r.Stack):
-			r.Role = RoleOther
-		case p.layer >= 0:
-			r.Role = layerRole(fam, p)
-		default:
-			r.Role = globalRole(fam, p)
-		}
-		if r.Role == RoleUnknown && isBufferShape(t, p) {
-			r.Role = RoleBuffer
-		}
-		if fam.Transposed && len(t.LogicalShape) == 2 && isLinear(r.Role) {
-			r.Transposed = true
-		}
+		out[i] = TensorRole{Tensor: t, Role: RoleUnknown, Param: p.param, Stack: lastStack, Layer: p.layer, Expert: p.expert, tp: p.tp}
 	}
-	markMTP(out, parts, cfg)
-	fillByShape(out)
-	return out
 }
 
 // layerRole looks a layer tensor up in the family's names: the full path
 // first (buffers named like parameters, GPT-2's attn.bias), then the path
 // without its last component.
-func layerRole(fam *Family, p *nameParts) Role {
-	if r, ok := fam.Layer[p.full]; ok {
+func layerRole(fam *Family, full, sub string) Role {
+	if r, ok := fam.Layer[full]; ok {
 		return r
 	}
-	if r, ok := fam.Layer[p.sub]; ok {
+	if r, ok := fam.Layer[sub]; ok {
 		return r
 	}
-	if strings.Contains(p.sub, "experts") {
-		return expertRoleByName(p.sub)
+	if strings.Contains(sub, "experts") {
+		return expertRoleByName(sub)
 	}
 	return RoleUnknown
 }
@@ -270,10 +440,10 @@ func expertRoleByName(sub string) Role {
 
 // globalRole matches a tensor outside layers against the family's suffixes,
 // then the generic ones, on whole path components.
-func globalRole(fam *Family, p *nameParts) Role {
+func globalRole(fam *Family, stem string) Role {
 	for _, rules := range [][]GlobalRule{fam.Global, famGeneric.Global} {
 		for _, g := range rules {
-			if p.stem == g.Suffix || strings.HasSuffix(p.stem, "."+g.Suffix) {
+			if stem == g.Suffix || strings.HasSuffix(stem, "."+g.Suffix) {
 				return g.Role
 			}
 		}
@@ -284,14 +454,14 @@ func globalRole(fam *Family, p *nameParts) Role {
 // isBufferShape recognises buffers that exports store beside parameters:
 // rotary inv_freq, position_ids, masked_bias, boolean masks and 4-D
 // "bias" causal masks ([1, 1, n_ctx, n_ctx] in GPT-2 and GPT-Neo).
-func isBufferShape(t *quant.Tensor, p *nameParts) bool {
-	if bufferParams[p.param] {
+func isBufferShape(t *quant.Tensor, param string) bool {
+	if bufferParams[param] {
 		return true
 	}
 	if t.DType == reader.BOOL {
 		return true
 	}
-	return p.param == "bias" && len(t.Shape) == 4
+	return param == "bias" && len(t.Shape) == 4
 }
 
 // isLinear reports whether a role is a linear layer's weight or bias.
@@ -311,7 +481,7 @@ func isLinear(r Role) bool {
 // the layers at or past num_hidden_layers when num_nextn_predict_layers is
 // declared, and any layer holding an eh_proj (the MTP's projection of
 // [embedding; hidden] back to h).
-func markMTP(out []TensorRole, parts []nameParts, cfg *reader.Config) {
+func markMTP(out []TensorRole, cfg *reader.Config) {
 	mtp := map[int]bool{}
 	if n, ok := cfg.Int("num_nextn_predict_layers"); ok && n > 0 {
 		if l, ok := cfg.Int("num_hidden_layers"); ok {
@@ -323,7 +493,7 @@ func markMTP(out []TensorRole, parts []nameParts, cfg *reader.Config) {
 		}
 	}
 	for i := range out {
-		if out[i].Stack == StackDecoder && parts[i].sub == "eh_proj" {
+		if out[i].Stack == StackDecoder && out[i].sub() == "eh_proj" {
 			mtp[out[i].Layer] = true
 		}
 	}
@@ -429,7 +599,7 @@ func familyOf(roles []TensorRole, cfg *reader.Config) *Family {
 	if len(roles) > 0 && roles[0].fam != nil {
 		return roles[0].fam
 	}
-	return detectFamily(len(roles), func(i int) (string, *nameParts) { return roles[i].Name, roles[i].parts() }, cfg)
+	return detectFamily(len(roles), func(i int) famName { return famNameOf(roles[i].Name) }, cfg)
 }
 
 // Unclassified returns the tensors no rule placed, for listing.

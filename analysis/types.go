@@ -82,8 +82,9 @@ type TensorRole struct {
 	// Transposed is true where the checkpoint stores [in, out] (GPT-2 Conv1D).
 	Transposed bool
 
-	// np caches the parsed name (AssignRoles fills it; nil means parse again).
-	np *nameParts
+	// tp is the template of the tensor's path inside its layer (AssignRoles
+	// fills it for layer tensors; nil means parse the name again).
+	tp *template
 	// fam is the family AssignRoles chose (nil: detect again).
 	fam *Family
 }
