@@ -32,11 +32,35 @@ const (
 
 // classifier holds the state of one Classify call.
 type classifier struct {
-	cfg      *reader.Config
-	q        *qconfig
-	out      []Tensor
-	idx      map[string]int
-	done     []bool
+	cfg *reader.Config
+	q   *qconfig
+	src []reader.Tensor
+	out []Tensor
+	// dups is set when two tensors share a name (buildTable finds it).
+	dups bool
+	// cursor is, per leaf code, the index of the last tensor at found.
+	cursor [numLeafCodes]int32
+	// codes holds each tensor's leaf code, with doneBit once a rule has
+	// placed it.
+	codes []leafCode
+	// present has bit c set when some tensor's leaf code is c: a question
+	// about a leaf no tensor has needs no lookup.
+	present uint64
+	// table indexes tensors by name (index+1, 0 empty); mask is its size-1.
+	// It is built on the first lookup that present cannot answer.
+	table   []uint32
+	mask    uint32
+	idxBits uint
+	// hasBlocks, hasScales and hasBnBState say whether some name ends in
+	// "_blocks" or "_scales", or holds ".quant_state.bitsandbytes__", so
+	// the passes test those rules only when they can apply.
+	hasBlocks, hasScales, hasBnBState bool
+	// anyFactor is set once some parameter has a PackFactor.
+	anyFactor bool
+	// blockNote is the FP8 block-scale note, built once.
+	blockNote string
+	// hubSums is the Hub's count, added up by summarize for hub.
+	hubSums  hubSums
 	findings []findings.Finding
 	// bnbOwners are weights with bitsandbytes 4-bit state beside them.
 	bnbOwners map[string]string // weight name → quant type from the quant_state name ("nf4", "fp4", "")
@@ -48,41 +72,59 @@ type classifier struct {
 	anyQ                      int      // 0 unknown, 1 some parameter is quantized, 2 none
 }
 
+// doneBit marks a tensor some rule has placed, in classifier.codes.
+const doneBit leafCode = 0x80
+
+// bnbStateMark is the part of a bitsandbytes quant_state's name that
+// follows the weight's name.
+const bnbStateMark = ".quant_state.bitsandbytes__"
+
 func newClassifier(tensors []reader.Tensor, cfg *reader.Config) *classifier {
 	c := &classifier{
 		cfg:         cfg,
 		q:           parseConfig(cfg),
+		src:         tensors,
 		out:         make([]Tensor, len(tensors)),
-		idx:         make(map[string]int, len(tensors)),
-		done:        make([]bool, len(tensors)),
+		codes:       make([]leafCode, len(tensors)),
 		bnbOwners:   map[string]string{},
 		badPatterns: map[string]bool{},
 	}
 	for i := range tensors {
 		t := &tensors[i]
 		c.out[i] = Tensor{Tensor: t, Kind: Parameter, LogicalShape: t.Shape, LogicalParams: t.Elements()}
-		if _, dup := c.idx[t.Name]; !dup {
-			c.idx[t.Name] = i
-		}
-		if owner, rest, ok := strings.Cut(t.Name, ".quant_state.bitsandbytes__"); ok {
-			c.bnbOwners[owner] = strings.ToLower(rest)
-		}
-		if owner, ok := strings.CutSuffix(t.Name, ".absmax"); ok && strings.HasSuffix(owner, ".weight") && !strings.HasSuffix(owner, ".nested") {
-			if _, seen := c.bnbOwners[owner]; !seen {
-				c.bnbOwners[owner] = ""
+		name := t.Name
+		leaf := name[strings.LastIndexByte(name, '.')+1:]
+		code := codeOf(leaf)
+		c.codes[i] = code
+		c.present |= 1 << code
+		switch code {
+		case leafOther:
+			if strings.HasSuffix(leaf, "_blocks") {
+				c.hasBlocks = true
+			} else if strings.HasSuffix(leaf, "_scales") {
+				c.hasScales = true
 			}
+		case leafAbsmax:
+			if owner, ok := strings.CutSuffix(name, ".absmax"); ok && strings.HasSuffix(owner, ".weight") && !strings.HasSuffix(owner, ".nested") {
+				if _, seen := c.bnbOwners[owner]; !seen {
+					c.bnbOwners[owner] = ""
+				}
+			}
+		}
+		if strings.Contains(name, bnbStateMark) {
+			c.hasBnBState = true
+			owner, rest, _ := strings.Cut(name, bnbStateMark)
+			c.bnbOwners[owner] = strings.ToLower(rest)
 		}
 	}
 	return c
 }
 
-// get returns the tensor called name, or nil.
-func (c *classifier) get(name string) *Tensor {
-	if i, ok := c.idx[name]; ok {
-		return &c.out[i]
-	}
-	return nil
-}
+// done reports whether a rule has placed tensor i.
+func (c *classifier) done(i int) bool { return c.codes[i]&doneBit != 0 }
+
+// code returns the leaf code of tensor i.
+func (c *classifier) code(i int) leafCode { return c.codes[i] &^ doneBit }
 
 func (c *classifier) add(level findings.Level, code, msg string, evidence ...string) {
 	c.findings = append(c.findings, findings.Finding{Level: level, Code: code, Message: msg, Evidence: evidence})
@@ -169,12 +211,15 @@ func (c *classifier) setPacked(i int, scheme string, logical []uint64, valueBits
 	t.LogicalParams = n
 	t.Bits = valueBits
 	t.PackFactor = factor
+	if factor != "" {
+		c.anyFactor = true
+	}
 	t.Packing = packing
 	t.Of = t.Name
 	if note != "" {
 		t.Note = note
 	}
-	c.done[i] = true
+	c.codes[i] |= doneBit
 }
 
 // setSide marks tensor i as a quantization side tensor of owner.
@@ -186,7 +231,7 @@ func (c *classifier) setSide(i int, scheme, owner, note string) {
 	t.LogicalParams = 0
 	t.Of = owner
 	t.Note = note
-	c.done[i] = true
+	c.codes[i] |= doneBit
 }
 
 // setBuffer marks tensor i as a buffer.
@@ -196,7 +241,7 @@ func (c *classifier) setBuffer(i int, note string) {
 	t.LogicalShape = nil
 	t.LogicalParams = 0
 	t.Note = note
-	c.done[i] = true
+	c.codes[i] |= doneBit
 }
 
 // buffers recognises the non-parameter tensors some exports save from
@@ -205,18 +250,27 @@ func (c *classifier) setBuffer(i int, note string) {
 // attention.bias and attention.masked_bias, rotary inv_freq, and
 // position_ids (BERT-style embeddings).
 func (c *classifier) buffers() {
-	for i, t := range c.out {
-		module, leaf := split(t.Name)
-		_, parentLeaf := split(module)
-		switch {
-		case leaf == "inv_freq":
+	const leaves = 1<<leafInvFreq | 1<<leafPositionIDs | 1<<leafMaskedBias | 1<<leafBias
+	if c.present&leaves == 0 {
+		return
+	}
+	for i := range c.out {
+		t := c.out[i].Tensor
+		switch c.code(i) {
+		case leafInvFreq:
 			c.setBuffer(i, "rotary embedding inverse frequencies (a buffer recomputed from rope_theta)")
-		case leaf == "position_ids" && containerBits(t.DType) > 0 || leaf == "position_ids" && (t.DType == reader.I64 || t.DType == reader.U64):
-			c.setBuffer(i, "position index buffer (arange of the context length)")
-		case leaf == "masked_bias":
+		case leafPositionIDs:
+			if containerBits(t.DType) > 0 || t.DType == reader.I64 || t.DType == reader.U64 {
+				c.setBuffer(i, "position index buffer (arange of the context length)")
+			}
+		case leafMaskedBias:
 			c.setBuffer(i, "the constant used to mask attention scores (a buffer)")
-		case leaf == "bias" && (parentLeaf == "attn" || parentLeaf == "attention") && len(t.Shape) >= 2:
-			c.setBuffer(i, "causal attention mask stored as a buffer (a linear's bias would be 1-D)")
+		case leafBias:
+			if len(t.Shape) >= 2 {
+				if _, parentLeaf := split(c.moduleOf(i)); parentLeaf == "attn" || parentLeaf == "attention" {
+					c.setBuffer(i, "causal attention mask stored as a buffer (a linear's bias would be 1-D)")
+				}
+			}
 		}
 	}
 }
@@ -225,20 +279,19 @@ func (c *classifier) buffers() {
 // logical shapes.
 func (c *classifier) packed() {
 	for i := range c.out {
-		if c.done[i] {
+		if c.done(i) {
 			continue
 		}
 		t := c.out[i].Tensor
-		module, leaf := split(t.Name)
-		switch {
-		case leaf == "qweight" && containerBits(t.DType) == 32:
-			c.gptqAWQ(i, module)
-		case leaf == "weight_packed" && containerBits(t.DType) > 0:
-			c.compressed(i, module)
-		case strings.HasSuffix(t.Name, "_blocks") && t.DType == reader.U8 && c.get(strings.TrimSuffix(t.Name, "_blocks")+"_scales") != nil:
+		switch code := c.code(i); {
+		case code == leafQweight && containerBits(t.DType) == 32:
+			c.gptqAWQ(i, c.moduleOf(i))
+		case code == leafWeightPacked && containerBits(t.DType) > 0:
+			c.compressed(i, c.moduleOf(i))
+		case code == leafOther && c.hasBlocks && c.hasScales && strings.HasSuffix(t.Name, "_blocks") && t.DType == reader.U8 && c.get(strings.TrimSuffix(t.Name, "_blocks")+"_scales") != nil:
 			c.mxfp4Blocks(i)
-		case leaf == "weight":
-			c.weight(i, module)
+		case code == leafWeight:
+			c.weight(i, c.moduleOf(i))
 		}
 	}
 }
@@ -257,7 +310,7 @@ func (c *classifier) gptqAWQ(i int, module string) {
 		return
 	}
 	rows, cols := t.Shape[0], t.Shape[1]
-	scales, gidx := c.get(module+".scales"), c.get(module+".g_idx")
+	scales, gidx := c.at(i, module, leafScales), c.at(i, module, leafGIdx)
 	method := ""
 	if c.q.method == SchemeGPTQ || c.q.method == SchemeAWQ {
 		method = c.q.method
@@ -482,15 +535,15 @@ func (c *classifier) mxfp4Blocks(i int) {
 func (c *classifier) weight(i int, module string) {
 	t := c.out[i].Tensor
 	name := t.Name
-	scale := c.get(module + ".weight_scale")
+	scale := c.at(i, module, leafWeightScale)
 	switch {
 	case t.DType == reader.U8 && c.isBnB4(name):
 		c.bnb4(i, module)
-	case t.DType == reader.I8 && c.get(module+".SCB") != nil:
+	case t.DType == reader.I8 && c.at(i, module, leafSCB) != nil:
 		c.setPacked(i, SchemeBnB8, t.Shape, 8, "", "bitsandbytes LLM.int8: one int8 value per element with a per-row scale in SCB", "")
-	case t.DType == reader.U32 && c.get(module+".scales") != nil && c.get(module+".biases") != nil:
+	case t.DType == reader.U32 && c.at(i, module, leafScales) != nil && c.at(i, module, leafBiases) != nil:
 		c.mlx(i, module)
-	case t.DType == reader.U8 && scale != nil && (scale.DType == reader.F8_E4M3 || c.get(module+".weight_scale_2") != nil):
+	case t.DType == reader.U8 && scale != nil && (scale.DType == reader.F8_E4M3 || c.at(i, module, leafWeightScale2) != nil):
 		// NVFP4 (ModelOpt, compressed-tensors): E2M1 values two per byte,
 		// one FP8 E4M3 scale per 16 values and an F32 global scale.
 		logical, ok := unpackLast(t.Shape, 2, 1)
@@ -507,10 +560,14 @@ func (c *classifier) weight(i int, module string) {
 	case lowPrecisionFloat(t.DType):
 		scheme := SchemeFP8
 		note := ""
-		if inv := c.get(module + ".weight_scale_inv"); inv != nil && len(inv.Shape) == 2 {
+		if inv := c.at(i, module, leafWeightScaleInv); inv != nil && len(inv.Shape) == 2 {
 			scheme = SchemeFP8Block
 			if len(c.q.blockSize) == 2 {
-				note = fmt.Sprintf("block scales of %d×%d values (weight_block_size)", c.q.blockSize[0], c.q.blockSize[1])
+				// One note for every weight (~46,000 in DeepSeek-V3).
+				if c.blockNote == "" {
+					c.blockNote = fmt.Sprintf("block scales of %d×%d values (weight_block_size)", c.q.blockSize[0], c.q.blockSize[1])
+				}
+				note = c.blockNote
 			}
 		}
 		if t.DType == reader.F4 || t.DType == reader.F6_E2M3 || t.DType == reader.F6_E3M2 {
@@ -609,7 +666,7 @@ func (c *classifier) deriveLinear(module string, n uint64) ([]uint64, string, bo
 // size of 64, and a finding says so.
 func (c *classifier) mlx(i int, module string) {
 	t := c.out[i].Tensor
-	scales := c.get(module + ".scales")
+	scales := c.at(i, module, leafScales)
 	valueBits, group := c.q.bits, c.q.groupSize
 	if c.q.method != "mlx" {
 		valueBits, group = 0, 0
@@ -650,76 +707,94 @@ func (c *classifier) mlx(i int, module string) {
 	c.setPacked(i, SchemeMLX, logical, valueBits, factor, packing, note)
 }
 
-// sideSuffixes are the last components of quantization side tensors that
-// hang off a module (compressed-tensors, FP8, NVFP4, ModelOpt), with the
-// quantized weight they belong to looked up as weight_packed then weight.
-var sideSuffixes = map[string]string{
-	"weight_scale":        "per-tensor, per-channel or per-group weight scale",
-	"weight_scale_inv":    "FP8 block scale (dequantize by multiplying)",
-	"weight_scale_2":      "NVFP4 second-level (per-tensor) scale",
-	"weight_global_scale": "NVFP4 global scale",
-	"weight_zero_point":   "zero points of asymmetric quantization",
-	"weight_g_idx":        "activation-order group index, one per input column",
-	"weight_shape":        "the packed weight's logical shape, as a 2-element integer tensor",
-	"input_scale":         "static activation scale",
-	"input_global_scale":  "NVFP4 activation global scale",
-	"input_zero_point":    "activation zero point",
-	"output_scale":        "output activation scale",
-}
+// sideCodes are the leaves sides tests; a tensor with another coded leaf
+// can only be a side tensor by its dtype (E8M0) or a bitsandbytes
+// quant_state name.
+var sideCodes = func() (m [numLeafCodes]bool) {
+	for _, c := range []leafCode{leafAbsmax, leafQuantMap, leafNestedAbsmax, leafNestedQuantMap, leafSCB, leafWeightFormat,
+		leafQzeros, leafGIdx, leafScales, leafBiases, leafKScale, leafVScale, leafQScale, leafProbScale} {
+		m[c] = true
+	}
+	for c, note := range sideNotes {
+		if note != "" {
+			m[c] = true
+		}
+	}
+	return m
+}()
 
-// kvScales are attention-level KV-cache quantization scales.
-var kvScales = map[string]bool{"k_scale": true, "v_scale": true, "q_scale": true, "prob_scale": true}
+// gptqSideNotes says what each GPTQ/AWQ side tensor holds.
+var gptqSideNotes = map[leafCode]string{leafQzeros: "packed zero points per group", leafGIdx: "group index of each input column", leafScales: "scale per group and output column"}
 
 // sides places every side tensor with the weight it belongs to.
 func (c *classifier) sides() {
 	for i := range c.out {
-		if c.done[i] {
+		if c.done(i) {
 			continue
 		}
 		t := c.out[i].Tensor
-		module, leaf := split(t.Name)
+		code := c.code(i)
+		if t.DType != reader.F8_E8M0 && !c.hasBnBState {
+			if code == leafOther {
+				if !c.hasBlocks || !c.hasScales || !strings.HasSuffix(t.Name, "_scales") {
+					continue
+				}
+			} else if !sideCodes[code] {
+				continue
+			}
+		}
+		module := c.moduleOf(i)
+		leaf := leafNames[code]
+		if code == leafOther {
+			_, leaf = split(t.Name)
+		}
 		owner, note := "", ""
+		var o *Tensor // the tensor called owner, when already looked up
 		switch {
 		case t.DType == reader.F8_E8M0:
 			// An exponent-only format holds MX block scales, never weights.
-			owner, note = c.ownerOf(module, "weight_packed", "weight"), "E8M0 block exponents (scales only)"
-			if base, ok := strings.CutSuffix(t.Name, "_scales"); ok && c.get(base+"_blocks") != nil {
-				owner = base + "_blocks"
+			owner, o = c.ownerOf(i, module)
+			note = "E8M0 block exponents (scales only)"
+			if base, ok := strings.CutSuffix(t.Name, "_scales"); ok && c.hasBlocks {
+				if b := c.get(base + "_blocks"); b != nil {
+					owner, o = b.Name, b
+				}
 			}
-		case strings.Contains(t.Name, ".quant_state.bitsandbytes__"):
+		case c.hasBnBState && strings.Contains(t.Name, bnbStateMark):
 			owner, _, _ = strings.Cut(t.Name, ".quant_state.")
 			note = "bitsandbytes serialized quant state (JSON bytes)"
-		case leaf == "absmax" || leaf == "quant_map" || leaf == "nested_absmax" || leaf == "nested_quant_map":
+		case code == leafAbsmax || code == leafQuantMap || code == leafNestedAbsmax || code == leafNestedQuantMap:
 			if strings.HasSuffix(module, ".weight") && c.isBnB4(module) {
 				owner, note = module, "bitsandbytes 4-bit "+leaf
 			}
-		case leaf == "SCB" || leaf == "weight_format":
-			if w := c.get(module + ".weight"); w != nil && w.DType == reader.I8 {
-				owner, note = module+".weight", "bitsandbytes LLM.int8 "+leaf
+		case code == leafSCB || code == leafWeightFormat:
+			if w := c.at(i, module, leafWeight); w != nil && w.DType == reader.I8 {
+				owner, o, note = w.Name, w, "bitsandbytes LLM.int8 "+leaf
 			}
-		case leaf == "qzeros" || leaf == "g_idx" || leaf == "scales" && c.get(module+".qweight") != nil:
-			if c.get(module+".qweight") != nil {
-				owner, note = module+".qweight", map[string]string{"qzeros": "packed zero points per group", "g_idx": "group index of each input column", "scales": "scale per group and output column"}[leaf]
+		case code == leafQzeros || code == leafGIdx || code == leafScales && c.at(i, module, leafQweight) != nil:
+			if w := c.at(i, module, leafQweight); w != nil {
+				owner, o, note = w.Name, w, gptqSideNotes[code]
 			}
-		case leaf == "scales" || leaf == "biases":
-			if w := c.get(module + ".weight"); w != nil && w.DType == reader.U32 && c.get(module+".scales") != nil && c.get(module+".biases") != nil {
-				owner, note = module+".weight", "MLX affine "+leaf+" per group"
-				if leaf == "biases" {
+		case code == leafScales || code == leafBiases:
+			if w := c.at(i, module, leafWeight); w != nil && w.DType == reader.U32 && c.at(i, module, leafScales) != nil && c.at(i, module, leafBiases) != nil {
+				owner, o, note = w.Name, w, "MLX affine "+leaf+" per group"
+				if code == leafBiases {
 					note += " (quantization offsets, not a linear bias)"
 				}
 			}
-		case strings.HasSuffix(t.Name, "_scales") && c.get(strings.TrimSuffix(t.Name, "_scales")+"_blocks") != nil:
-			owner, note = strings.TrimSuffix(t.Name, "_scales")+"_blocks", "MXFP4 E8M0 exponent per block of 32 values"
-		case sideSuffixes[leaf] != "":
-			owner = c.ownerOf(module, "weight_packed", "weight")
-			note = sideSuffixes[leaf]
+		case code == leafOther && c.hasBlocks && strings.HasSuffix(t.Name, "_scales") && c.get(strings.TrimSuffix(t.Name, "_scales")+"_blocks") != nil:
+			o = c.get(strings.TrimSuffix(t.Name, "_scales") + "_blocks")
+			owner, note = o.Name, "MXFP4 E8M0 exponent per block of 32 values"
+		case sideNotes[code] != "":
+			owner, o = c.ownerOf(i, module)
+			note = sideNotes[code]
 			if owner == "" && !c.q.present() {
 				continue
 			}
-			if owner != "" && !c.quantized(owner) && !c.q.present() {
+			if owner != "" && !quantized(o) && !c.q.present() {
 				continue
 			}
-		case kvScales[leaf]:
+		case code == leafKScale || code == leafVScale || code == leafQScale || code == leafProbScale:
 			if !c.q.present() && !c.anyQuantized() {
 				continue
 			}
@@ -730,8 +805,11 @@ func (c *classifier) sides() {
 		if owner == "" && note == "" {
 			continue
 		}
+		if o == nil {
+			o = c.get(owner)
+		}
 		scheme := ""
-		if o := c.get(owner); o != nil {
+		if o != nil {
 			scheme = o.Scheme
 		}
 		if scheme == "" {
@@ -741,19 +819,22 @@ func (c *classifier) sides() {
 	}
 }
 
-// ownerOf returns module.<leaf> for the first leaf that exists.
-func (c *classifier) ownerOf(module string, leaves ...string) string {
-	for _, l := range leaves {
-		if c.get(module+"."+l) != nil {
-			return module + "." + l
-		}
+// ownerOf returns the quantized weight a side tensor of module belongs to,
+// module.weight_packed or else module.weight, and that tensor; "" and nil
+// when neither exists. The name returned is the tensor's own, so nothing is
+// concatenated.
+func (c *classifier) ownerOf(i int, module string) (string, *Tensor) {
+	if o := c.at(i, module, leafWeightPacked); o != nil {
+		return o.Name, o
 	}
-	return ""
+	if o := c.at(i, module, leafWeight); o != nil {
+		return o.Name, o
+	}
+	return "", nil
 }
 
-// quantized reports whether the named tensor holds quantized values.
-func (c *classifier) quantized(name string) bool {
-	t := c.get(name)
+// quantized reports whether t holds quantized values.
+func quantized(t *Tensor) bool {
 	return t != nil && (t.Scheme != "" || containerBits(t.DType) > 0 || lowPrecisionFloat(t.DType))
 }
 
@@ -783,16 +864,19 @@ func (c *classifier) quantBiases() {
 	var elems uint64
 	var unknown []string
 	keys := map[string]bool{}
+	if c.present&(1<<leafBias) == 0 || c.present&(1<<leafQweight) == 0 {
+		return
+	}
 	for i := range c.out {
-		if c.done[i] {
+		if c.done(i) || c.code(i) != leafBias {
 			continue
 		}
 		t := c.out[i].Tensor
-		module, leaf := split(t.Name)
-		if leaf != "bias" || len(t.Shape) != 1 {
+		if len(t.Shape) != 1 {
 			continue
 		}
-		owner := c.get(module + ".qweight")
+		module := c.moduleOf(i)
+		owner := c.at(i, module, leafQweight)
 		if owner == nil || owner.Scheme == "" {
 			continue
 		}
@@ -863,7 +947,7 @@ func (c *classifier) noBias(module string) (noBias bool, evidence string, known 
 func (c *classifier) unplaced() {
 	var ints []string
 	for i := range c.out {
-		if c.done[i] {
+		if c.done(i) {
 			continue
 		}
 		t := c.out[i].Tensor
@@ -889,35 +973,63 @@ func (c *classifier) unplaced() {
 }
 
 // summarize adds the findings about the whole checkpoint: buffers left out,
-// flat shapes derived, and a declared scheme with nothing quantized.
+// flat shapes derived, and a declared scheme with nothing quantized. The
+// same walk over the tensors adds up the Hub's count for hub, so the
+// ~92,000 rows of a large checkpoint are read once.
 func (c *classifier) summarize() {
-	var bufs []string
-	var belems uint64
+	var bufs, sides capped
+	var belems, selems, sbytes, stored uint64
 	quantizedParams := 0
-	for _, t := range c.out {
+	hs := &c.hubSums
+	hs.h = parseHubConfig(c.cfg)
+	var byDType dtypeSums
+	for i := range c.out {
+		t := &c.out[i]
+		elems := t.Elements()
+		stored += elems
 		switch {
 		case t.Kind == Buffer:
-			bufs = append(bufs, t.Name)
-			belems += t.Elements()
+			bufs.add(t.Name)
+			belems += elems
 		case t.Kind == Parameter && t.Scheme != "" && t.Scheme != SchemeUnknown:
 			quantizedParams++
-		}
-	}
-	var sides []string
-	var selems, sbytes, stored uint64
-	for _, t := range c.out {
-		stored += t.Elements()
-		if t.Kind == Side {
-			sides = append(sides, t.Name)
-			selems += t.Elements()
+		case t.Kind == Side:
+			sides.add(t.Name)
+			selems += elems
 			sbytes += t.Bytes()
 		}
+		n := hs.h.countCoded(t.Tensor, c.code(i), elems)
+		if n > 0 {
+			byDType.add(t.DType, n)
+			hs.total += n
+		}
+		switch {
+		case t.Kind == Parameter && t.DuplicateOf != "":
+			hs.dup += n
+		case t.Kind == Parameter:
+			hs.params += n
+			hs.logical += t.LogicalParams
+			if n != t.LogicalParams {
+				hs.paramNames.add(t.Name)
+			}
+		case t.Kind == Side:
+			hs.side += n
+			if n > 0 {
+				hs.sideNames.add(t.Name)
+			}
+		case t.Kind == Buffer:
+			hs.buf += n
+			if n > 0 {
+				hs.bufNames.add(t.Name)
+			}
+		}
 	}
-	if len(sides) > 0 {
-		c.add(findings.Info, "quant_side_tensors", fmt.Sprintf("%d quantization side tensors (%d elements, %d bytes: scales, zeros, group indices, quantization state) are shown but not counted as parameters; a count of every stored element, as safetensors totals give, is %d", len(sides), selems, sbytes, stored), capList(sides)...)
+	hs.byDType = byDType.m()
+	if sides.n > 0 {
+		c.add(findings.Info, "quant_side_tensors", fmt.Sprintf("%d quantization side tensors (%d elements, %d bytes: scales, zeros, group indices, quantization state) are shown but not counted as parameters; a count of every stored element, as safetensors totals give, is %d", sides.n, selems, sbytes, stored), sides.list()...)
 	}
-	if len(bufs) > 0 {
-		c.add(findings.Info, "buffers_stored", fmt.Sprintf("%d buffers (%d elements: causal masks, rotary inv_freq, position_ids) are stored but are not parameters and are not counted; the Hugging Face Hub's count includes them", len(bufs), belems), capList(bufs)...)
+	if bufs.n > 0 {
+		c.add(findings.Info, "buffers_stored", fmt.Sprintf("%d buffers (%d elements: causal masks, rotary inv_freq, position_ids) are stored but are not parameters and are not counted; the Hugging Face Hub's count includes them", bufs.n, belems), bufs.list()...)
 	}
 	if len(c.derivedShapes) > 0 {
 		c.add(findings.Info, "derived_logical_shape", fmt.Sprintf("%d bitsandbytes 4-bit weights are stored flat; their [out, in] shapes are derived from config.json (hidden_size, intermediate_size); the count (stored bytes × 2) does not depend on it", len(c.derivedShapes)), capList(c.derivedShapes)...)
@@ -928,14 +1040,16 @@ func (c *classifier) summarize() {
 	if c.q.present() && quantizedParams == 0 {
 		c.add(findings.Warning, "quantization_config_unused", fmt.Sprintf("config %s declares quant_method %q but no tensor is stored quantized", c.q.source, c.q.method), c.q.source)
 	}
-	if c.q.present() {
+	// Only a parameter with a PackFactor can be reported, and only an
+	// ignore or modules_to_not_convert entry can exclude it.
+	if c.q.present() && c.anyFactor && len(c.q.ignore)+len(c.q.notConvert) > 0 {
 		var ignored []string
-		for _, t := range c.out {
+		for i := range c.out {
+			t := &c.out[i]
 			if t.Kind != Parameter || t.Scheme == "" || t.Scheme == SchemeUnknown || t.PackFactor == "" {
 				continue
 			}
-			module, _ := split(t.Name)
-			if c.excluded(module, t.Name) {
+			if c.excluded(c.moduleOf(i), t.Name) {
 				ignored = append(ignored, t.Name)
 			}
 		}
@@ -943,6 +1057,32 @@ func (c *classifier) summarize() {
 			c.add(findings.Warning, "quantized_but_excluded", fmt.Sprintf("%d weights are stored packed although config.json excludes their modules from quantization (ignore / modules_to_not_convert)", len(ignored)), capList(ignored)...)
 		}
 	}
+}
+
+// dtypeSums adds up a count per dtype without a map access per tensor: a
+// checkpoint has a handful of dtypes, usually in long runs.
+type dtypeSums struct {
+	d []reader.DType
+	n []uint64
+}
+
+func (s *dtypeSums) add(d reader.DType, n uint64) {
+	for k := len(s.d) - 1; k >= 0; k-- {
+		if s.d[k] == d {
+			s.n[k] += n
+			return
+		}
+	}
+	s.d = append(s.d, d)
+	s.n = append(s.n, n)
+}
+
+func (s *dtypeSums) m() map[reader.DType]uint64 {
+	m := make(map[reader.DType]uint64, len(s.d))
+	for k, d := range s.d {
+		m[d] += s.n[k]
+	}
+	return m
 }
 
 // excluded reports whether config.json excludes module from quantization.

@@ -51,6 +51,8 @@ type hubConfig struct {
 	ignore      []string
 	notConvert  []string
 	expertDType string
+	// expertBits is hubFormatBits(expertDType), computed once.
+	expertBits int
 }
 
 type hubGroup struct {
@@ -73,6 +75,7 @@ func parseHubConfig(cfg *reader.Config) hubConfig {
 	} else if s, ok := cfg.String("text_config", "expert_dtype"); ok {
 		h.expertDType = s
 	}
+	h.expertBits = hubFormatBits(h.expertDType)
 	if !ok {
 		return h
 	}
@@ -311,10 +314,16 @@ func (h hubConfig) multiplier(t reader.Tensor) float64 {
 		}
 		return hubPacking(t.DType, bits)
 	case "fp8":
+		b := h.expertBits
+		// hubPacking is 1 for a non-integer container or no width: the
+		// name need not be searched then.
+		if c := containerBits(t.DType); c == 0 || b <= 0 || b >= c {
+			return 1
+		}
 		if !strings.Contains(t.Name, ".experts.") || strings.Contains(t.Name, "shared_experts") {
 			return 1
 		}
-		return hubPacking(t.DType, hubFormatBits(h.expertDType))
+		return hubPacking(t.DType, b)
 	case "bitsandbytes":
 		if h.load4 && t.DType == reader.U8 {
 			return 2
@@ -327,65 +336,70 @@ func (h hubConfig) multiplier(t reader.Tensor) float64 {
 	return 1
 }
 
-// hub computes the Hub's count and, when it differs from the logical
-// count, a finding that splits the difference by what paramscope found
-// each tensor to be.
-func (c *classifier) hub() HubTotals {
-	h := parseHubConfig(c.cfg)
-	out := HubTotals{ByDType: map[reader.DType]uint64{}}
-	var hubParams, logical, hubSide, hubBuf, hubDup uint64
-	var sideNames, bufNames, paramNames []string
-	for _, t := range c.out {
-		n := h.count(*t.Tensor)
-		if n > 0 {
-			out.ByDType[t.DType] += n
-			out.Total += n
-		}
-		switch {
-		case t.Kind == Parameter && t.DuplicateOf != "":
-			hubDup += n
-		case t.Kind == Parameter:
-			hubParams += n
-			logical += t.LogicalParams
-			if n != t.LogicalParams {
-				paramNames = append(paramNames, t.Name)
-			}
-		case t.Kind == Side:
-			hubSide += n
-			if n > 0 {
-				sideNames = append(sideNames, t.Name)
-			}
-		case t.Kind == Buffer:
-			hubBuf += n
-			if n > 0 {
-				bufNames = append(bufNames, t.Name)
-			}
+// hubSums is the Hub's count of a classified checkpoint, split by what
+// paramscope found each tensor to be.
+type hubSums struct {
+	h                                      hubConfig
+	byDType                                map[reader.DType]uint64
+	total, params, logical, side, buf, dup uint64
+	sideNames, bufNames, paramNames        capped
+}
+
+// countCoded is count for a tensor whose leaf code and element count are
+// known, without splitting its name again.
+func (h *hubConfig) countCoded(t *reader.Tensor, code leafCode, elems uint64) uint64 {
+	if len(t.Shape) == 0 || t.DType == reader.F8_E8M0 {
+		return 0
+	}
+	if !h.present {
+		return uint64(math.Round(float64(elems)))
+	}
+	switch {
+	case hubAuxCode[code]:
+		return 0
+	case h.method == "mxfp4" || h.method == "bitsandbytes" || h.method == "gptq" || h.method == "awq":
+		// These rules read the name's suffix or the ignore lists.
+		if h.skip(*t) {
+			return 0
 		}
 	}
-	if out.Total == logical {
+	m := h.multiplier(*t)
+	if m == 0 {
+		return 0
+	}
+	return uint64(math.Round(float64(elems) * m))
+}
+
+// hub returns the Hub's count that summarize added up and, when it differs
+// from the logical count, a finding that splits the difference by what
+// paramscope found each tensor to be.
+func (c *classifier) hub() HubTotals {
+	hs := &c.hubSums
+	out := HubTotals{Total: hs.total, ByDType: hs.byDType}
+	if out.Total == hs.logical {
 		return out
 	}
 	var parts []string
 	var ev []string
-	if hubParams != logical {
-		parts = append(parts, fmt.Sprintf("it counts the parameters as %d where paramscope unpacks them to %d (%d tensors: packing or scalars the Hub's rules treat differently)", hubParams, logical, len(paramNames)))
-		ev = append(ev, capList(paramNames)...)
+	if hs.params != hs.logical {
+		parts = append(parts, fmt.Sprintf("it counts the parameters as %d where paramscope unpacks them to %d (%d tensors: packing or scalars the Hub's rules treat differently)", hs.params, hs.logical, hs.paramNames.n))
+		ev = append(ev, hs.paramNames.list()...)
 	}
-	if hubSide > 0 {
-		parts = append(parts, fmt.Sprintf("it counts %d elements of %d quantization side tensors", hubSide, len(sideNames)))
-		ev = append(ev, capList(sideNames)...)
+	if hs.side > 0 {
+		parts = append(parts, fmt.Sprintf("it counts %d elements of %d quantization side tensors", hs.side, hs.sideNames.n))
+		ev = append(ev, hs.sideNames.list()...)
 	}
-	if hubBuf > 0 {
-		parts = append(parts, fmt.Sprintf("it counts %d elements of %d buffers", hubBuf, len(bufNames)))
-		ev = append(ev, capList(bufNames)...)
+	if hs.buf > 0 {
+		parts = append(parts, fmt.Sprintf("it counts %d elements of %d buffers", hs.buf, hs.bufNames.n))
+		ev = append(ev, hs.bufNames.list()...)
 	}
-	if hubDup > 0 {
-		parts = append(parts, fmt.Sprintf("it counts the tied copy's %d parameters", hubDup))
+	if hs.dup > 0 {
+		parts = append(parts, fmt.Sprintf("it counts the tied copy's %d parameters", hs.dup))
 	}
-	method := h.method
-	if !h.present {
+	method := hs.h.method
+	if !hs.h.present {
 		method = "none"
 	}
-	c.add(findings.Info, "hub_count_differs", fmt.Sprintf("the Hugging Face Hub's parameter count (its parser's rules, quantization_config method %q) is %d, paramscope's %d: %s", method, out.Total, logical, strings.Join(parts, "; ")), ev...)
+	c.add(findings.Info, "hub_count_differs", fmt.Sprintf("the Hugging Face Hub's parameter count (its parser's rules, quantization_config method %q) is %d, paramscope's %d: %s", method, out.Total, hs.logical, strings.Join(parts, "; ")), ev...)
 	return out
 }

@@ -58,9 +58,8 @@ func (c *classifier) tied() {
 		return
 	}
 	for _, p := range tiedNames {
-		ei, eok := c.idx[p.embedding]
-		hi, hok := c.idx[p.head]
-		if !eok || !hok {
+		ei, hi := c.index(p.embedding), c.index(p.head)
+		if ei < 0 || hi < 0 {
 			continue
 		}
 		e, h := &c.out[ei], &c.out[hi]
