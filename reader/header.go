@@ -1,6 +1,7 @@
 package reader
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -30,6 +31,41 @@ const prefixLen = 8
 // ErrMalformed or ErrLimit (or the I/O error from r).
 func ParseHeader(r io.ReaderAt, size int64, name string, lim Limits) (*Header, error) {
 	lim = headerLimits(lim)
+	hb, err := readHeaderBytes(r, size, name, lim)
+	if err != nil {
+		return nil, err
+	}
+	// parse returns *Error; a nil one must not become a non-nil error.
+	h, perr := hb.parse(lim, nil)
+	if perr != nil {
+		return nil, perr
+	}
+	return h, nil
+}
+
+// headerBytes is a header read and framed but not yet parsed, so that the
+// file can be closed before the parse and the tensors of many files can be
+// parsed into one slice sized from every file's estimate.
+type headerBytes struct {
+	name string
+	// buf is the N header bytes; size is the file's size.
+	buf  []byte
+	size int64
+	// est is at least the number of tensors a valid header holds (see
+	// tensorEstimate).
+	est int
+	// sniffed is sniffFile's verdict, taken while the file was open, for a
+	// header that does not start like a JSON object: the error a failed
+	// parse reports instead of its own when the file is a known other
+	// format.
+	sniffed *Error
+}
+
+// readHeaderBytes reads the 8-byte length prefix and the N header bytes
+// of a file of the given size, checking N against the size and
+// lim.MaxHeaderBytes before allocating (lim already filled by
+// headerLimits).
+func readHeaderBytes(r io.ReaderAt, size int64, name string, lim Limits) (*headerBytes, error) {
 	if size < 0 {
 		return nil, errorf(ErrMalformed, name, -1, "", "file size %d is negative", size)
 	}
@@ -68,18 +104,36 @@ func ParseHeader(r io.ReaderAt, size int64, name string, lim Limits) (*Header, e
 	if err := readFullAt(r, buf, prefixLen, name); err != nil {
 		return nil, err
 	}
-	h, pos, err := parseHeaderJSON(buf, name, lim)
+	hb := &headerBytes{name: name, buf: buf, size: size, est: tensorEstimate(buf, lim)}
+	if buf[0] != '{' && !jsonSpace(buf[0]) {
+		hb.sniffed = sniffFile(r, size, name)
+	}
+	return hb, nil
+}
+
+// tensorEstimate bounds the number of tensors a valid header holds from
+// above, cheaply: every tensor entry has exactly two '[' (shape and
+// data_offsets) and takes at least minEntryBytes, and no file may hold more
+// than lim.MaxTensors.
+func tensorEstimate(buf []byte, lim Limits) int {
+	return min(bytes.Count(buf, []byte{'['})/2, len(buf)/minEntryBytes, lim.MaxTensors)
+}
+
+// parse parses and validates the header, appending its tensors to dst
+// when dst has room for the estimate (so that many files' tensors can
+// share one slice), to a new slice otherwise.
+func (hb *headerBytes) parse(lim Limits, dst []Tensor) (*Header, *Error) {
+	h, pos, err := parseHeaderJSON(hb.buf, hb.name, lim, dst)
 	if err != nil {
-		if err.Err == ErrMalformed && (len(buf) == 0 || (buf[0] != '{' && !jsonSpace(buf[0]))) {
-			if e := sniffFile(r, size, name); e != nil {
-				return nil, e
-			}
+		if err.Err == ErrMalformed && hb.sniffed != nil {
+			return nil, hb.sniffed
 		}
 		return nil, err
 	}
+	n := uint64(len(hb.buf))
 	h.HeaderLen = n
-	h.FileSize = uint64(size)
-	if err := checkLayout(h, avail-n, pos); err != nil {
+	h.FileSize = uint64(hb.size)
+	if err := checkLayout(h, uint64(hb.size)-prefixLen-n, pos); err != nil {
 		return nil, err
 	}
 	return h, nil

@@ -43,7 +43,7 @@ type headerUnknownField struct {
 
 // parseHeaderJSON parses the N header bytes into a Header (without the
 // framing fields) and the header positions of its tensors.
-func parseHeaderJSON(buf []byte, name string, lim Limits) (*Header, []headerTensorLoc, *Error) {
+func parseHeaderJSON(buf []byte, name string, lim Limits, dst []Tensor) (*Header, []headerTensorLoc, *Error) {
 	if !utf8.Valid(buf) {
 		at := 0
 		for at < len(buf) {
@@ -90,7 +90,12 @@ func parseHeaderJSON(buf []byte, name string, lim Limits) (*Header, []headerTens
 		}
 		est = lim.MaxTensors
 	}
-	h := &Header{File: name, Tensors: make([]Tensor, 0, est)}
+	h := &Header{File: name}
+	if cap(dst) >= est {
+		h.Tensors = dst[:0]
+	} else {
+		h.Tensors = make([]Tensor, 0, est)
+	}
 	locs := make([]headerTensorLoc, 0, est)
 	arena := make([]uint64, 0, 3*est)
 	var unknown []headerUnknownField

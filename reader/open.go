@@ -133,7 +133,7 @@ func openSingle(ck *Checkpoint, lim Limits) (*Checkpoint, error) {
 	if err := readConfigBeside(ck, lim); err != nil {
 		return nil, err
 	}
-	return finish(ck, []*Header{h}, nil), nil
+	return finish(ck, []*Header{h}, nil, nil), nil
 }
 
 // openIndexPath reads an index the user named directly, its shards through
@@ -203,7 +203,7 @@ func openFolder(ctx context.Context, ck *Checkpoint, lim Limits) (*Checkpoint, e
 	if err := readConfigIn(ck, m, lim); err != nil {
 		return nil, err
 	}
-	headers, err := readShards(ctx, m, plan.files, lim)
+	headers, slab, err := readShards(ctx, m, plan.files, lim)
 	if err != nil {
 		return nil, err
 	}
@@ -212,7 +212,7 @@ func openFolder(ctx context.Context, ck *Checkpoint, lim Limits) (*Checkpoint, e
 			return nil, err
 		}
 	}
-	return finish(ck, headers, nil), nil
+	return finish(ck, headers, nil, slab), nil
 }
 
 // openIndexed parses the index, reads config.json and every shard, and
@@ -261,8 +261,10 @@ func openIndexed(ctx context.Context, ck *Checkpoint, m *modelDir, data []byte, 
 	errs := make([]error, len(files))
 	var rest []string
 	var restAt []int
+	var slab []Tensor
 	if ahead != nil {
 		ahead.wait()
+		slab = ahead.slab
 	}
 	// From here on the weight map may be read.
 	<-mapBuilt
@@ -279,6 +281,9 @@ func openIndexed(ctx context.Context, ck *Checkpoint, m *modelDir, data []byte, 
 	if len(rest) > 0 {
 		r := startShardReads(ctx, m, rest, lim, true)
 		r.wait()
+		if len(rest) == len(files) {
+			slab = r.slab
+		}
 		for j, i := range restAt {
 			headers[i], errs[i] = r.headers[j], r.errs[j]
 		}
@@ -306,7 +311,7 @@ func openIndexed(ctx context.Context, ck *Checkpoint, m *modelDir, data []byte, 
 	if err != nil {
 		return nil, err
 	}
-	return finish(ck, headers, warns), nil
+	return finish(ck, headers, warns, slab), nil
 }
 
 // readConfigBeside reads config.json in the folder of a file the user
@@ -349,31 +354,39 @@ func readConfigIn(ck *Checkpoint, m *modelDir, lim Limits) error {
 
 // readShards reads the headers of names (relative to the folder) with at
 // most lim.Concurrency reads at once and returns them in the order of
-// names. The error is always the first broken shard's in the order of
-// names, however the reads were scheduled.
-func readShards(ctx context.Context, m *modelDir, names []string, lim Limits) ([]*Header, error) {
+// names, with the one slice their tensors were parsed into (see
+// startShardReads). The error is always the first broken shard's in the
+// order of names, however the reads were scheduled.
+func readShards(ctx context.Context, m *modelDir, names []string, lim Limits) ([]*Header, []Tensor, error) {
 	r := startShardReads(ctx, m, names, lim, true)
 	r.wait()
 	for _, err := range r.errs {
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return r.headers, nil
+	return r.headers, r.slab, nil
 }
 
 // shardReads are header reads running in the background, at most
 // lim.Concurrency at once; headers[i] or errs[i] is the result for
 // names[i] once wait has returned.
+//
+// They run in two rounds: every header's bytes are read (and the file
+// closed), then every header is parsed into its own stretch of slab, one
+// slice sized from all the headers' tensor estimates, so that for
+// well-formed files the checkpoint's tensor list is that slice and no
+// tensor is copied after parsing.
 type shardReads struct {
 	names   []string
 	headers []*Header
 	errs    []error
+	slab    []Tensor
 	cancel  context.CancelFunc
-	wg      sync.WaitGroup
+	done    chan struct{}
 }
 
 // startShardReads starts reading the headers of names. With stopAtBad,
@@ -388,41 +401,85 @@ func startShardReads(ctx context.Context, m *modelDir, names []string, lim Limit
 		headers: make([]*Header, len(names)),
 		errs:    make([]error, len(names)),
 		cancel:  cancel,
+		done:    make(chan struct{}),
 	}
-	var next atomic.Int64
+	hlim := headerLimits(lim)
+	raw := make([]*headerBytes, len(names))
 	var firstBad atomic.Int64
 	firstBad.Store(int64(len(names)))
-	for range min(lim.Concurrency, len(names)) {
-		r.wg.Go(func() {
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= len(names) {
-					return
-				}
-				if stopAtBad && int64(i) > firstBad.Load() {
-					continue
-				}
-				if err := ctx.Err(); err != nil {
-					r.errs[i] = err
-					markBad(&firstBad, i)
-					continue
-				}
-				h, err := readShard(m, names[i], lim)
-				if err != nil {
-					r.errs[i] = err
-					markBad(&firstBad, i)
-					continue
-				}
-				r.headers[i] = h
-			}
-		})
+	fail := func(i int, err error) {
+		r.errs[i] = err
+		markBad(&firstBad, i)
 	}
+	// round runs do(i) for every name not skipped, on at most
+	// lim.Concurrency goroutines.
+	round := func(do func(i int)) {
+		var next atomic.Int64
+		var wg sync.WaitGroup
+		for range min(lim.Concurrency, len(names)) {
+			wg.Go(func() {
+				for {
+					i := int(next.Add(1) - 1)
+					if i >= len(names) {
+						return
+					}
+					if stopAtBad && int64(i) > firstBad.Load() {
+						continue
+					}
+					do(i)
+				}
+			})
+		}
+		wg.Wait()
+	}
+	go func() {
+		defer close(r.done)
+		round(func(i int) {
+			if err := ctx.Err(); err != nil {
+				fail(i, err)
+				return
+			}
+			hb, err := readShardBytes(m, names[i], hlim)
+			if err != nil {
+				fail(i, err)
+				return
+			}
+			raw[i] = hb
+		})
+		total := 0
+		offs := make([]int, len(names))
+		for i, hb := range raw {
+			offs[i] = total
+			if hb != nil {
+				total += hb.est
+			}
+		}
+		r.slab = make([]Tensor, total)
+		round(func(i int) {
+			hb := raw[i]
+			if hb == nil || r.errs[i] != nil {
+				return
+			}
+			raw[i] = nil
+			if err := ctx.Err(); err != nil {
+				fail(i, err)
+				return
+			}
+			h, perr := hb.parse(hlim, r.slab[offs[i]:offs[i]:offs[i]+hb.est])
+			if perr != nil {
+				fail(i, perr)
+				return
+			}
+			setTensorFile(h, names[i])
+			r.headers[i] = h
+		})
+	}()
 	return r
 }
 
 // wait waits for every read to finish.
 func (r *shardReads) wait() {
-	r.wg.Wait()
+	<-r.done
 	r.cancel()
 }
 
@@ -430,7 +487,7 @@ func (r *shardReads) wait() {
 // file is still open when the folder's root is closed.
 func (r *shardReads) stop() {
 	r.cancel()
-	r.wg.Wait()
+	<-r.done
 }
 
 // markBad lowers firstBad to i.
@@ -443,20 +500,15 @@ func markBad(firstBad *atomic.Int64, i int) {
 	}
 }
 
-// readShard opens one file of the folder through the root and parses its
-// header.
-func readShard(m *modelDir, name string, lim Limits) (*Header, error) {
+// readShardBytes opens one file of the folder through the root, reads its
+// header's bytes and closes it.
+func readShardBytes(m *modelDir, name string, lim Limits) (*headerBytes, error) {
 	f, size, err := m.open(name)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	h, err := ParseHeader(f, size, name, lim)
-	if err != nil {
-		return nil, err
-	}
-	setTensorFile(h, name)
-	return h, nil
+	return readHeaderBytes(f, size, name, lim)
 }
 
 // setTensorFile names the file every tensor of h lives in, relative to the
@@ -467,23 +519,34 @@ func setTensorFile(h *Header, name string) {
 	}
 }
 
-// finish gathers the headers' tensors and warnings into ck.
-func finish(ck *Checkpoint, headers []*Header, own []Warning) *Checkpoint {
+// finish gathers the headers' tensors and warnings into ck. slab, when
+// not nil, is the slice the headers were parsed into: when their tensors
+// lie in it back to back in order, it becomes the checkpoint's list as is;
+// otherwise the tensors are copied into a new one.
+func finish(ck *Checkpoint, headers []*Header, own []Warning, slab []Tensor) *Checkpoint {
 	n, w := 0, len(own)
 	for _, h := range headers {
 		n += len(h.Tensors)
 		w += len(h.Warnings)
 	}
 	ck.Files = headers
-	ck.Tensors = make([]Tensor, 0, n)
+	if n > 0 && inOrder(headers, slab) {
+		ck.Tensors = slab[:n:n]
+	} else {
+		ck.Tensors = make([]Tensor, 0, n)
+		for _, h := range headers {
+			ck.Tensors = append(ck.Tensors, h.Tensors...)
+		}
+	}
 	ck.Warnings = make([]Warning, 0, w)
+	from := 0
 	for _, h := range headers {
-		from := len(ck.Tensors)
-		ck.Tensors = append(ck.Tensors, h.Tensors...)
 		// The header's tensors become a view of the checkpoint's (capacity
 		// clipped so an append cannot spill into the next file's), so the
 		// 92,000 tensors of a DeepSeek-V3-sized checkpoint are held once.
-		h.Tensors = ck.Tensors[from:len(ck.Tensors):len(ck.Tensors)]
+		to := from + len(h.Tensors)
+		h.Tensors = ck.Tensors[from:to:to]
+		from = to
 		ck.Warnings = append(ck.Warnings, h.Warnings...)
 	}
 	ck.Warnings = append(ck.Warnings, own...)
@@ -491,6 +554,22 @@ func finish(ck *Checkpoint, headers []*Header, own []Warning) *Checkpoint {
 		ck.Warnings = nil
 	}
 	return ck
+}
+
+// inOrder reports whether the headers' tensors are slab's first elements,
+// file after file with no gap.
+func inOrder(headers []*Header, slab []Tensor) bool {
+	at := 0
+	for _, h := range headers {
+		if len(h.Tensors) == 0 {
+			continue
+		}
+		if at+len(h.Tensors) > len(slab) || &h.Tensors[0] != &slab[at] {
+			return false
+		}
+		at += len(h.Tensors)
+	}
+	return true
 }
 
 // checkNoDuplicates refuses a folder of several files without an index
