@@ -9,6 +9,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -757,6 +758,35 @@ func TestOpenReadAhead(t *testing.T) {
 			}
 			if len(ck.Files) != tt.files || len(ck.Warnings) != 0 {
 				t.Errorf("got %d files and warnings %v, want %d files and no warning", len(ck.Files), ck.Warnings, tt.files)
+			}
+		})
+	}
+}
+
+// TestOpenTensorsShared: a folder's tensors are listed once, in file order,
+// and each file's list is a view of the checkpoint's, both when the files'
+// tensors were parsed back to back and when a name holding '[' made one
+// file's estimate too large (so they are gathered by a copy).
+func TestOpenTensorsShared(t *testing.T) {
+	for _, first := range []string{"a", "a[0][1]"} {
+		t.Run(first, func(t *testing.T) {
+			dir := t.TempDir()
+			writeST(t, filepath.Join(dir, "model-00001-of-00002.safetensors"), ts{name: first, shape: []int{2}}, ts{name: "b", shape: []int{3}})
+			writeST(t, filepath.Join(dir, "model-00002-of-00002.safetensors"), ts{name: "c", shape: []int{4}})
+			ck, err := Open(context.Background(), dir, Limits{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, x := range ck.Tensors {
+				got = append(got, fmt.Sprintf("%s%v@%s", x.Name, x.Shape, x.File))
+			}
+			want := []string{first + "[2]@model-00001-of-00002.safetensors", "b[3]@model-00001-of-00002.safetensors", "c[4]@model-00002-of-00002.safetensors"}
+			if !slices.Equal(got, want) {
+				t.Fatalf("got %v, want %v", got, want)
+			}
+			if len(ck.Files) != 2 || &ck.Files[0].Tensors[0] != &ck.Tensors[0] || &ck.Files[1].Tensors[0] != &ck.Tensors[2] || cap(ck.Files[0].Tensors) != 2 {
+				t.Errorf("got file lists not views of the checkpoint's (cap %d), want views with capacity clipped to 2", cap(ck.Files[0].Tensors))
 			}
 		})
 	}
