@@ -94,24 +94,9 @@ func famNameOf(name string) famName {
 // (and each distinct path before the layers) is searched once: a
 // checkpoint of 90,000 tensors has a few hundred of them.
 func detectFamily(n int, at func(int) famName, cfg *reader.Config) *Family {
-	best := len(families)
-	seen := map[string]bool{}
-	check := func(s string) {
-		if seen[s] {
-			return
-		}
-		seen[s] = true
-		for fi, f := range families[:best] {
-			for _, m := range f.Markers {
-				if strings.Contains(s, m) {
-					best = fi
-					return
-				}
-			}
-		}
-	}
+	fs := newFamSearch()
 	var lastChecked string
-	for i := 0; i < n && best > 0; i++ {
+	for i := 0; i < n && !fs.done(); i++ {
 		p := at(i)
 		// A vision tower's names (CLIP, SigLIP) must not choose the
 		// language model's family.
@@ -119,7 +104,7 @@ func detectFamily(n int, at func(int) famName, cfg *reader.Config) *Family {
 			continue
 		}
 		if p.layer < 0 {
-			check(p.name)
+			fs.check(p.name)
 			continue
 		}
 		// The path before the layers with the container and index
@@ -128,17 +113,52 @@ func detectFamily(n int, at func(int) famName, cfg *reader.Config) *Family {
 		// the second is searched once per template.
 		if s := p.name[:len(p.name)-len(p.full)]; s != lastChecked || i == 0 {
 			lastChecked = s
-			check(s)
+			fs.check(s)
 		}
 		if tp := p.tp; tp == nil {
-			check(p.full)
+			fs.check(p.full)
 		} else if !tp.checked {
 			tp.checked = true
-			check(p.full)
+			fs.check(p.full)
 		}
 	}
-	if best < len(families) {
-		return families[best]
+	return fs.family(cfg)
+}
+
+// famSearch finds the first registered family whose markers appear in any
+// of the strings it is given. The answer does not depend on their order,
+// so they may come in any order and from several goroutines' lists.
+type famSearch struct {
+	best int // index into families; len(families) while none matched
+	seen map[string]bool
+}
+
+func newFamSearch() *famSearch { return &famSearch{best: len(families), seen: map[string]bool{}} }
+
+// check searches s for the markers of the families before the best so far.
+func (fs *famSearch) check(s string) {
+	if fs.seen[s] {
+		return
+	}
+	fs.seen[s] = true
+	for fi, f := range families[:fs.best] {
+		for _, m := range f.Markers {
+			if strings.Contains(s, m) {
+				fs.best = fi
+				return
+			}
+		}
+	}
+}
+
+// done reports whether no string can change the answer any more.
+func (fs *famSearch) done() bool { return fs.best == 0 }
+
+// family is the family the markers chose; when none matched,
+// config.json's model_type decides, then the generic family.
+func (fs *famSearch) family(cfg *reader.Config) *Family {
+	if fs.best < len(families) {
+		return families[fs.best]
 	}
 	if mt, ok := cfg.String("model_type"); ok {
 		if f := familyForModelType(mt); f != nil {

@@ -46,6 +46,7 @@ type template struct {
 	role    Role
 	hasRole bool // role is decided
 	checked bool // detectFamily searched full for the families' markers
+	lm      bool // a tensor of the language model (no extra module) has it
 }
 
 // newTemplate makes the template of a path inside a layer.
@@ -321,21 +322,31 @@ func AssignRoles(tensors []quant.Tensor, cfg *reader.Config) []TensorRole {
 	// Parsing the names is most of the work; large checkpoints split it in
 	// two halves, one per goroutine, each with its own interner (so a
 	// template may exist twice, with the same path and the same role).
+	var halves [2]parsed
 	if n := len(tensors); n >= parallelNames {
 		var wg sync.WaitGroup
-		wg.Go(func() { parseRoles(out[:n/2], tensors[:n/2]) })
-		parseRoles(out[n/2:], tensors[n/2:])
+		wg.Go(func() { halves[0] = parseRoles(out[:n/2], tensors[:n/2]) })
+		halves[1] = parseRoles(out[n/2:], tensors[n/2:])
 		wg.Wait()
 	} else {
-		parseRoles(out, tensors)
+		halves[0] = parseRoles(out, tensors)
 	}
-	fam := detectFamily(len(out), func(i int) famName {
-		r := &out[i]
-		if r.tp == nil {
-			return famName{name: r.Name, layer: r.Layer, extra: isExtraStack(r.Stack)}
+	// The family: the markers searched in what parseRoles gathered, as
+	// detectFamily would search the names one by one.
+	fs := newFamSearch()
+	for _, h := range halves {
+		for _, s := range h.names {
+			fs.check(s)
 		}
-		return famName{name: r.Name, layer: r.Layer, full: r.tp.full, extra: isExtraStack(r.Stack), tp: r.tp}
-	}, cfg)
+		if h.in != nil {
+			for _, t := range h.in.m {
+				if t.lm {
+					fs.check(t.full)
+				}
+			}
+		}
+	}
+	fam := fs.family(cfg)
 	for i := range out {
 		r := &out[i]
 		r.fam = fam
@@ -373,12 +384,22 @@ func AssignRoles(tensors []quant.Tensor, cfg *reader.Config) []TensorRole {
 // names on two goroutines; below it, starting one costs more than it saves.
 const parallelNames = 8192
 
+// parsed is what parseRoles gathers for detecting the family: the strings
+// detectFamily would search (names outside layers, each run of names' path
+// before and with the layer index) and the interner whose templates with
+// lm set it would search too.
+type parsed struct {
+	names []string
+	in    *interner
+}
+
 // parseRoles parses the names of tensors into out: the parameter, stack,
 // layer, expert and template of each.
-func parseRoles(out []TensorRole, tensors []quant.Tensor) {
+func parseRoles(out []TensorRole, tensors []quant.Tensor) parsed {
 	in := newInterner()
-	var lastPrefix, lastStack string
-	var lastInLayer bool
+	ps := parsed{in: in}
+	var lastPrefix, lastStack, lastBefore string
+	var lastInLayer, extra bool
 	for i := range tensors {
 		t := &tensors[i]
 		p := parseNameWith(t.Name, in)
@@ -387,9 +408,24 @@ func parseRoles(out []TensorRole, tensors []quant.Tensor) {
 		if p.prefix != lastPrefix || (p.layer >= 0) != lastInLayer || i == 0 {
 			lastPrefix, lastInLayer = p.prefix, p.layer >= 0
 			lastStack = stackOf(p.prefix, lastInLayer)
+			extra = isExtraStack(lastStack)
 		}
 		out[i] = TensorRole{Tensor: t, Role: RoleUnknown, Param: p.param, Stack: lastStack, Layer: p.layer, Expert: p.expert, tp: p.tp}
+		// A vision tower's names (CLIP, SigLIP) must not choose the
+		// language model's family.
+		switch {
+		case extra:
+		case p.layer < 0:
+			ps.names = append(ps.names, t.Name)
+		default:
+			if s := t.Name[:len(t.Name)-len(p.full)]; s != lastBefore || len(ps.names) == 0 {
+				lastBefore = s
+				ps.names = append(ps.names, s)
+			}
+			p.tp.lm = true
+		}
 	}
+	return ps
 }
 
 // layerRole looks a layer tensor up in the family's names: the full path

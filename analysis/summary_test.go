@@ -4,6 +4,7 @@ import (
 	"reflect"
 	"testing"
 
+	"github.com/paramscope/paramscope/analysis/quant"
 	"github.com/paramscope/paramscope/reader"
 	"github.com/paramscope/paramscope/testdata/layouts"
 )
@@ -85,4 +86,83 @@ func layoutTensors(t *testing.T, m layouts.Model) ([]reader.Tensor, *reader.Conf
 		cfg = c
 	}
 	return ts, cfg
+}
+
+// TestAssignRolesMatchesParseName: on every layout, what AssignRoles keeps
+// of each name (after interning, the shared-prefix shortcut and the split
+// over two goroutines) is what parseName gives for the name alone, and
+// the family is DetectFamily's.
+func TestAssignRolesMatchesParseName(t *testing.T) {
+	for _, name := range layouts.Names() {
+		t.Run(name, func(t *testing.T) {
+			m, err := layouts.Build(name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ts, cfg := layoutTensors(t, m)
+			q := quant.Classify(ts, cfg)
+			roles := AssignRoles(q.Tensors, cfg)
+			if got, want := familyOf(roles, cfg).Name, DetectFamily(q.Tensors, cfg).Name; got != want {
+				t.Errorf("family: got %s, want %s", got, want)
+			}
+			for i := range roles {
+				r := &roles[i]
+				p := parseName(r.Name)
+				if r.Layer != p.layer || r.Expert != p.expert || r.Param != p.param || r.full() != p.full || r.sub() != p.sub || r.stem() != p.stem {
+					t.Fatalf("%s: got layer %d expert %d param %q full %q sub %q stem %q, want %d %d %q %q %q %q",
+						r.Name, r.Layer, r.Expert, r.Param, r.full(), r.sub(), r.stem(), p.layer, p.expert, p.param, p.full, p.sub, p.stem)
+				}
+			}
+		})
+	}
+}
+
+// TestParseNameShortcut: names that repeat the previous one's path up to
+// its layer index parse as they do alone, including the edge cases of the
+// shortcut (a stem that ends at the index, a renamed parameter, a
+// different container further on).
+func TestParseNameShortcut(t *testing.T) {
+	names := []string{
+		"model.layers.3.mlp.experts.17.up_proj.weight",
+		"model.layers.3.mlp.experts.170.up_proj.weight_scale_inv",
+		"model.layers.3.weight",
+		"model.layers.3.x.weight",
+		"model.layers.3..weight",
+		"model.layers.3.ln.gamma",
+		"model.layers.3.mlp.experts.gate_up_proj_bias",
+		"model.layers.3.mlp.experts.gate_up_proj_bias",
+		"model.layers.30.self_attn.q_proj.weight",
+		"model.layers.3.blocks.4.weight",
+		"model.layers.x.h.5.weight",
+		"model.layers.3",
+		"model.layers.3.",
+		"model.layers.3.a",
+	}
+	in := newInterner()
+	for _, name := range names {
+		got, want := parseNameWith(name, in), parseName(name)
+		got.tp = nil
+		if got != want {
+			t.Errorf("%q: got %+v, want %+v", name, got, want)
+		}
+	}
+}
+
+// FuzzParseNameShortcut: a name parsed right after another (sharing the
+// interner, so possibly through the shared-prefix shortcut) parses as it
+// does alone.
+func FuzzParseNameShortcut(f *testing.F) {
+	f.Add("model.layers.3.mlp.experts.17.up_proj.weight", "model.layers.3.mlp.experts.170.up_proj.weight")
+	f.Add("model.layers.3.x.weight", "model.layers.3.weight")
+	f.Add("h.1.attn.bias", "h.1.ln.gamma")
+	f.Add("a.layers.2.b.layers.3.c", "a.layers.2.b.x_proj_bias")
+	f.Fuzz(func(t *testing.T, first, second string) {
+		in := newInterner()
+		parseNameWith(first, in)
+		got, want := parseNameWith(second, in), parseName(second)
+		got.tp = nil
+		if got != want {
+			t.Errorf("%q after %q: got %+v, want %+v", second, first, got, want)
+		}
+	})
 }
