@@ -413,10 +413,10 @@ func startShardReads(ctx context.Context, m *modelDir, names []string, lim Limit
 	}
 	// round runs do(i) for every name not skipped, on at most
 	// lim.Concurrency goroutines.
-	round := func(do func(i int)) {
+	round := func(workers int, do func(i int)) {
 		var next atomic.Int64
 		var wg sync.WaitGroup
-		for range min(lim.Concurrency, len(names)) {
+		for range min(workers, len(names)) {
 			wg.Go(func() {
 				for {
 					i := int(next.Add(1) - 1)
@@ -434,7 +434,7 @@ func startShardReads(ctx context.Context, m *modelDir, names []string, lim Limit
 	}
 	go func() {
 		defer close(r.done)
-		round(func(i int) {
+		round(lim.Concurrency, func(i int) {
 			if err := ctx.Err(); err != nil {
 				fail(i, err)
 				return
@@ -455,7 +455,9 @@ func startShardReads(ctx context.Context, m *modelDir, names []string, lim Limit
 			}
 		}
 		r.slab = make([]Tensor, total)
-		round(func(i int) {
+		// Parsing only computes: more goroutines than processors would
+		// only be preempted in turn.
+		round(min(lim.Concurrency, runtime.GOMAXPROCS(0)), func(i int) {
 			hb := raw[i]
 			if hb == nil || r.errs[i] != nil {
 				return
