@@ -4,6 +4,7 @@ import (
 	"hash/maphash"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 	"unsafe"
 )
@@ -25,12 +26,10 @@ const (
 // `"":{"dtype":"U8","shape":[],"data_offsets":[0,0]}`.
 const minEntryBytes = 49
 
-// headerTensorLoc remembers where a tensor's entry was in the header and where
-// its dimensions sit in the shared shape arena.
+// headerTensorLoc remembers where a tensor's entry was in the header (the
+// position of its name in the JSON), for errors.
 type headerTensorLoc struct {
-	pos        int // position of the tensor's name in the JSON
-	shapeStart int
-	rank       int
+	pos int
 }
 
 // headerUnknownField aggregates one unknown tensor field across the header, so
@@ -128,14 +127,18 @@ func parseHeaderJSON(buf []byte, name string, lim Limits, dst []Tensor) (*Header
 				if len(h.Tensors) >= lim.MaxTensors {
 					return nil, nil, s.errAt(at, ErrLimit, key, "more than %d tensors in one file (raise the cap to accept it)", lim.MaxTensors)
 				}
-				t := Tensor{Name: key, File: name}
-				loc := headerTensorLoc{pos: at, shapeStart: len(arena)}
-				if arena, err = s.parseTensor(&t, arena, &unknown, lim); err != nil {
+				h.Tensors = append(h.Tensors, Tensor{Name: key, File: name})
+				t := &h.Tensors[len(h.Tensors)-1]
+				from := len(arena)
+				if arena, err = s.parseTensor(t, arena, &unknown, lim); err != nil {
 					return nil, nil, err
 				}
-				loc.rank = len(arena) - loc.shapeStart
-				h.Tensors = append(h.Tensors, t)
-				locs = append(locs, loc)
+				// The shape is a view of the arena, capacity clipped so an
+				// append to it cannot overwrite the next one. Should the
+				// arena grow later, this view keeps the old array, which
+				// is never written again.
+				t.Shape = arena[from:len(arena):len(arena)]
+				locs = append(locs, headerTensorLoc{pos: at})
 			}
 			s.skipWS()
 			c := s.peek()
@@ -164,12 +167,6 @@ func parseHeaderJSON(buf []byte, name string, lim Limits, dst []Tensor) (*Header
 		return nil, nil, s.errAt(s.pos, ErrMalformed, "", "trailing data after the JSON object: %s", s.describe(s.pos))
 	}
 
-	// Shapes point into one arena, capped so that appending to one shape
-	// cannot overwrite the next.
-	for i := range h.Tensors {
-		l := locs[i]
-		h.Tensors[i].Shape = arena[l.shapeStart : l.shapeStart+l.rank : l.shapeStart+l.rank]
-	}
 	sum, err := hashNames(s, h.Tensors, locs)
 	if err != nil {
 		return nil, nil, err
@@ -231,6 +228,13 @@ func nthTopLevelEntry(d string, n int) int {
 // checks that use it to their exact fallback.
 var nameSeed = maphash.MakeSeed()
 
+// hashTables holds hashNames' tables for reuse.
+var hashTables = sync.Pool{New: func() any { return new([]uint64) }}
+
+// maxPooledTable bounds the tables kept for reuse (512 KB): enough for a
+// header of 32,768 tensors.
+const maxPooledTable = 1 << 16
+
 // hashNames refuses two tensors with the same name, like checkDuplicates,
 // and returns the sum (mod 2^64) of the names' seeded hashes, the
 // fingerprint Open compares with the index. Equal names have equal hashes,
@@ -243,7 +247,17 @@ func hashNames(s *headerScanner, ts []Tensor, locs []headerTensorLoc) (uint64, *
 	for size < 2*len(ts) {
 		size <<= 1
 	}
-	table := make([]uint64, size)
+	// Tables are reused across headers (163 shards would otherwise
+	// allocate 163 of them); a huge one is left to the collector.
+	tp := hashTables.Get().(*[]uint64)
+	if cap(*tp) < size {
+		*tp = make([]uint64, size)
+	}
+	table := (*tp)[:size]
+	clear(table)
+	if size <= maxPooledTable {
+		defer hashTables.Put(tp)
+	}
 	mask := uint64(size - 1)
 	var sum uint64
 	repeat := false
