@@ -120,10 +120,6 @@ func mainStack(roles []TensorRole) string {
 	return StackDecoder
 }
 
-// inLM reports whether a tensor belongs to the language model proper
-// (outside layers, or in the decoder or encoder stacks).
-func inLM(r *TensorRole) bool { return !isExtraStack(r.Stack) }
-
 // roleKey finds the first parameter of a role in a stack.
 type roleKey struct {
 	stack string
@@ -133,43 +129,211 @@ type roleKey struct {
 
 // roleIndex remembers where each role first appears, so the inference asks
 // "the first K projection of the decoder" without scanning ~100,000
-// tensors each time.
+// tensors each time. newRoleIndex gathers in the same single walk what the
+// other questions need (norms, biases, experts, extra modules, unplaced
+// tensors): every walk over DeepSeek-V3's tensors costs about a
+// millisecond.
 type roleIndex struct {
 	roles    []TensorRole
 	firstAt  map[roleKey]int
 	globalAt map[roleKey]int
-	// layers are each stack's sorted distinct layer indices.
-	layers map[string][]int
+	// layers are each stack's sorted distinct layer indices; firstIn is
+	// the first tensor of each stack's layer.
+	layers  map[string][]int
+	firstIn map[layerOf]int
+
+	// For inferNormsBiases: the first norm of the language model and the
+	// first with a bias (β), or -1; in the main stack, which linear kinds
+	// have weights and biases, the first such bias (or -1), and how many
+	// norm weights each layer holds.
+	firstNorm, firstNormBias int
+	qkvB, oB, mlpB           bool
+	qkvW, oW, mlpW           bool
+	firstLinearBias          int
+	normsIn                  map[int]int
+
+	// For inferMoE, in the main stack: the first routed-expert parameter
+	// and the first stacked one ([E, ...] without an index), or -1; the
+	// distinct expert indices and the layers with experts.
+	anyExpert, stacked int
+	experts            indexSet
+	moeLayers          map[int]bool
+
+	// extras are the modules apart from the language model, in order of
+	// appearance.
+	extras []Module
+
+	// unknown counts the tensors no rule placed, their parameters
+	// (LogicalParams, whatever their kind) and the first five names.
+	unknown       int
+	unknownParams uint64
+	unknownNames  []string
 }
 
-func newRoleIndex(roles []TensorRole) *roleIndex {
-	ix := &roleIndex{roles: roles, firstAt: map[roleKey]int{}, globalAt: map[roleKey]int{}, layers: map[string][]int{}}
-	type layerOf struct {
-		stack string
-		layer int
+// layerOf is one stack's layer.
+type layerOf struct {
+	stack string
+	layer int
+}
+
+// indexSet is a set of small non-negative integers (expert indices, at
+// most 7 digits by index): a bitmap for the usual few hundred, a map past
+// it.
+type indexSet struct {
+	bits []uint64
+	big  map[int]bool
+	n    int
+}
+
+func (s *indexSet) add(i int) {
+	if i < 1<<16 {
+		w := i / 64
+		if w >= len(s.bits) {
+			s.bits = append(s.bits, make([]uint64, w+1-len(s.bits))...)
+		}
+		if s.bits[w]&(1<<(i%64)) == 0 {
+			s.bits[w] |= 1 << (i % 64)
+			s.n++
+		}
+		return
 	}
-	seen := map[layerOf]bool{}
+	if s.big == nil {
+		s.big = map[int]bool{}
+	}
+	if !s.big[i] {
+		s.big[i] = true
+		s.n++
+	}
+}
+
+// linearKind sorts linear roles for the bias question: 1 Q/K/V (and MLA's
+// projections), 2 the attention output, 3 the MLP and experts, 0 other.
+func linearKind(r Role) int {
+	switch r {
+	case RoleAttnQ, RoleAttnK, RoleAttnV, RoleAttnQKV, RoleMLAQDown, RoleMLAQUp, RoleMLAKVDown, RoleMLAKVUp:
+		return 1
+	case RoleAttnO:
+		return 2
+	case RoleMLPUp, RoleMLPGate, RoleMLPDown, RoleMLPGateUp, RoleExpertUp, RoleExpertGate, RoleExpertDown, RoleExpertGateUp, RoleSharedUp, RoleSharedGate, RoleSharedDown:
+		return 3
+	}
+	return 0
+}
+
+// newRoleIndex walks the roles once; stack is the main stack.
+func newRoleIndex(roles []TensorRole, stack string) *roleIndex {
+	ix := &roleIndex{roles: roles, firstAt: map[roleKey]int{}, globalAt: map[roleKey]int{}, layers: map[string][]int{},
+		firstIn: map[layerOf]int{}, firstNorm: -1, firstNormBias: -1, firstLinearBias: -1, normsIn: map[int]int{},
+		anyExpert: -1, stacked: -1, moeLayers: map[int]bool{}}
 	last := layerOf{layer: -1}
+	// Keys already in firstAt: most tensors repeat one of the last few.
+	var recent [4]roleKey
+	var nRecent, next int
+	// The role of the previous tensor and what it is, decided once per run.
+	var lastRole Role
+	lastKind, lastExpert, lastMoE := 0, false, -1
+	lastExtra, extraAt := "", -1
 	for i := range roles {
 		r := &roles[i]
 		if l := (layerOf{r.Stack, r.Layer}); r.Layer >= 0 && l != last {
 			last = l
-			if !seen[l] {
-				seen[l] = true
+			if _, ok := ix.firstIn[l]; !ok {
+				ix.firstIn[l] = i
 				ix.layers[l.stack] = append(ix.layers[l.stack], l.layer)
 			}
+		}
+		if r.Role == RoleUnknown {
+			ix.unknown++
+			ix.unknownParams += r.LogicalParams
+			if len(ix.unknownNames) < 5 {
+				ix.unknownNames = append(ix.unknownNames, r.Name)
+			}
+		}
+		extra := isExtraStack(r.Stack)
+		if extra {
+			if r.Stack != lastExtra || extraAt < 0 {
+				lastExtra, extraAt = r.Stack, -1
+				for j := range ix.extras {
+					if ix.extras[j].Name == r.Stack {
+						extraAt = j
+					}
+				}
+				if extraAt < 0 {
+					extraAt = len(ix.extras)
+					ix.extras = append(ix.extras, Module{Name: r.Stack})
+				}
+			}
+			ix.extras[extraAt].Tensors++
+			if r.Kind == quant.Parameter {
+				ix.extras[extraAt].Params += r.LogicalParams
+			}
+		}
+		isBias := r.Param == "bias"
+		if r.Stack == stack && r.Layer >= 0 && r.Role == RoleNorm && !isBias {
+			ix.normsIn[r.Layer]++
 		}
 		if r.Kind != quant.Parameter {
 			continue
 		}
-		k := roleKey{r.Stack, r.Role, r.Param == "bias"}
-		if _, ok := ix.firstAt[k]; !ok {
-			ix.firstAt[k] = i
+		k := roleKey{r.Stack, r.Role, isBias}
+		known := false
+		for j := range nRecent {
+			if recent[j] == k {
+				known = true
+				break
+			}
 		}
-		if r.Layer < 0 && inLM(r) {
+		if !known {
+			if _, ok := ix.firstAt[k]; !ok {
+				ix.firstAt[k] = i
+			}
+			// A ring: the first nRecent slots are always filled.
+			recent[next] = k
+			next, nRecent = (next+1)%len(recent), min(nRecent+1, len(recent))
+		}
+		if r.Layer < 0 && !extra {
 			k.stack = ""
 			if _, ok := ix.globalAt[k]; !ok {
 				ix.globalAt[k] = i
+			}
+		}
+		if (r.Role == RoleNorm || r.Role == RoleFinalNorm) && !extra {
+			if ix.firstNorm < 0 {
+				ix.firstNorm = i
+			}
+			if isBias && ix.firstNormBias < 0 {
+				ix.firstNormBias = i
+			}
+		}
+		if r.Stack != stack {
+			continue
+		}
+		if r.Role != lastRole || i == 0 {
+			lastRole, lastKind, lastExpert = r.Role, linearKind(r.Role), isRoutedExpert(r.Role)
+		}
+		switch lastKind {
+		case 1:
+			ix.qkvB, ix.qkvW = ix.qkvB || isBias, ix.qkvW || !isBias
+		case 2:
+			ix.oB, ix.oW = ix.oB || isBias, ix.oW || !isBias
+		case 3:
+			ix.mlpB, ix.mlpW = ix.mlpB || isBias, ix.mlpW || !isBias
+		}
+		if lastKind != 0 && isBias && ix.firstLinearBias < 0 {
+			ix.firstLinearBias = i
+		}
+		if lastExpert {
+			if ix.anyExpert < 0 {
+				ix.anyExpert = i
+			}
+			if r.Layer != lastMoE {
+				lastMoE = r.Layer
+				ix.moeLayers[r.Layer] = true
+			}
+			if r.Expert >= 0 {
+				ix.experts.add(r.Expert)
+			} else if len(r.LogicalShape) == 3 && ix.stacked < 0 {
+				ix.stacked = i
 			}
 		}
 	}
@@ -177,6 +341,14 @@ func newRoleIndex(roles []TensorRole) *roleIndex {
 		sort.Ints(ls)
 	}
 	return ix
+}
+
+// firstInLayer names the first tensor of a stack's layer, "" when none.
+func (ix *roleIndex) firstInLayer(stack string, layer int) string {
+	if i, ok := ix.firstIn[layerOf{stack, layer}]; ok {
+		return ix.roles[i].Name
+	}
+	return ""
 }
 
 // first returns the first parameter of the stack with one of the roles
@@ -219,7 +391,7 @@ func InferArchitecture(roles []TensorRole, cfg *reader.Config) *Architecture {
 		}
 	}
 	stack := mainStack(roles)
-	ix := newRoleIndex(roles)
+	ix := newRoleIndex(roles, stack)
 
 	inferDims(a, ix, stack, cfg)
 	inferLayers(a, ix, stack, cfg)
@@ -228,7 +400,7 @@ func InferArchitecture(roles []TensorRole, cfg *reader.Config) *Architecture {
 	inferNormsBiases(a, ix, stack, fam, cfg)
 	inferMoE(a, ix, stack, cfg)
 	inferMLA(a, ix, stack, cfg)
-	inferExtras(a, roles)
+	inferExtras(a, ix)
 
 	if v, k, ok := configInt(cfg, "sliding_window"); ok {
 		a.SlidingWindow = known(v, Evidence{ConfigKey: k})
@@ -245,18 +417,10 @@ func InferArchitecture(roles []TensorRole, cfg *reader.Config) *Architecture {
 	} else {
 		a.MaxPositions = unknown("no position table and no max_position_embeddings in config.json")
 	}
-	if u := Unclassified(roles); len(u) > 0 {
-		names := make([]string, 0, 5)
-		var params uint64
-		for i, r := range u {
-			params += r.LogicalParams
-			if i < 5 {
-				names = append(names, r.Name)
-			}
-		}
+	if ix.unknown > 0 {
 		a.Findings = append(a.Findings, findings.Finding{Level: findings.Warning, Code: "unclassified_tensors",
-			Message:  fmt.Sprintf("%d tensors (%d parameters) match no role of family %s", len(u), params, fam.Name),
-			Evidence: names})
+			Message:  fmt.Sprintf("%d tensors (%d parameters) match no role of family %s", ix.unknown, ix.unknownParams, fam.Name),
+			Evidence: ix.unknownNames})
 	}
 	return a
 }
@@ -332,7 +496,7 @@ func inferLayers(a *Architecture, ix *roleIndex, stack string, cfg *reader.Confi
 	if len(idx) == 0 {
 		a.Layers = unknown("no numbered layers in the tensor names")
 	} else {
-		first := firstInLayer(ix.roles, stack, idx[len(idx)-1])
+		first := ix.firstInLayer(stack, idx[len(idx)-1])
 		a.Layers = known(int64(len(idx)), Evidence{Tensor: first, Note: fmt.Sprintf("%d distinct layer indices in the %s stack", len(idx), stack)})
 		if idx[len(idx)-1] != len(idx)-1 {
 			a.problem("layers_missing", fmt.Sprintf("%s layer indices run to %d but only %d layers are present", stack, idx[len(idx)-1], len(idx)), first)
@@ -340,23 +504,13 @@ func inferLayers(a *Architecture, ix *roleIndex, stack string, cfg *reader.Confi
 	}
 	enc := ix.layers[StackEncoder]
 	if stack == StackDecoder && len(enc) > 0 {
-		a.EncoderLayers = known(int64(len(enc)), Evidence{Tensor: firstInLayer(ix.roles, StackEncoder, enc[0]), Note: "distinct layer indices in the encoder stack"})
+		a.EncoderLayers = known(int64(len(enc)), Evidence{Tensor: ix.firstInLayer(StackEncoder, enc[0]), Note: "distinct layer indices in the encoder stack"})
 		a.crossCheck(&a.EncoderLayers, "encoder layers", cfg, findings.Problem, "num_layers")
 		a.crossCheck(&a.Layers, "decoder layers", cfg, findings.Problem, "num_decoder_layers", "num_layers")
 		return
 	}
 	a.EncoderLayers = known(0, Evidence{Note: "no encoder stack"})
 	a.crossCheck(&a.Layers, "layers", cfg, findings.Problem, keysLayers...)
-}
-
-func firstInLayer(roles []TensorRole, stack string, layer int) string {
-	for i := range roles {
-		r := &roles[i]
-		if r.Stack == stack && r.Layer == layer {
-			return r.Name
-		}
-	}
-	return ""
 }
 
 // inferAttention finds A, G and d. Shapes give A·d (Q's rows), G·d (K's
@@ -479,62 +633,21 @@ func inferMLP(a *Architecture, ix *roleIndex, stack string, cfg *reader.Config) 
 // LayerNorm), which linears carry biases, tied embeddings and parallel
 // blocks.
 func inferNormsBiases(a *Architecture, ix *roleIndex, stack string, fam *Family, cfg *reader.Config) {
-	var normW *TensorRole
-	for i := range ix.roles {
-		r := &ix.roles[i]
-		if (r.Role == RoleNorm || r.Role == RoleFinalNorm) && inLM(r) && r.Kind == quant.Parameter {
-			if r.Param == "bias" {
-				a.Norm = StringFact{Value: "layernorm", Known: true, Evidence: ev(r, "a norm with a bias β is a LayerNorm")}
-				break
-			}
-			if normW == nil {
-				normW = &ix.roles[i]
-			}
-		}
-	}
-	if !a.Norm.Known {
-		if normW != nil {
-			a.Norm = StringFact{Value: "rmsnorm", Known: true, Evidence: ev(normW, "norms hold γ only (no β): RMSNorm")}
-		} else {
-			a.Norm = StringFact{Evidence: Evidence{Note: "no norm tensors"}}
-		}
+	// A norm with a bias anywhere makes a LayerNorm; the first norm is
+	// the evidence of an RMSNorm.
+	switch {
+	case ix.firstNormBias >= 0:
+		a.Norm = StringFact{Value: "layernorm", Known: true, Evidence: ev(&ix.roles[ix.firstNormBias], "a norm with a bias β is a LayerNorm")}
+	case ix.firstNorm >= 0:
+		a.Norm = StringFact{Value: "rmsnorm", Known: true, Evidence: ev(&ix.roles[ix.firstNorm], "norms hold γ only (no β): RMSNorm")}
+	default:
+		a.Norm = StringFact{Evidence: Evidence{Note: "no norm tensors"}}
 	}
 
-	var qkvB, oB, mlpB, qkvW, oW, mlpW bool
-	var biasNames []string
-	for i := range ix.roles {
-		r := &ix.roles[i]
-		if r.Stack != stack || r.Kind != quant.Parameter {
-			continue
-		}
-		isB := r.Param == "bias"
-		switch r.Role {
-		case RoleAttnQ, RoleAttnK, RoleAttnV, RoleAttnQKV, RoleMLAQDown, RoleMLAQUp, RoleMLAKVDown, RoleMLAKVUp:
-			if isB {
-				qkvB = true
-				biasNames = append(biasNames, r.Name)
-			} else {
-				qkvW = true
-			}
-		case RoleAttnO:
-			if isB {
-				oB = true
-				biasNames = append(biasNames, r.Name)
-			} else {
-				oW = true
-			}
-		case RoleMLPUp, RoleMLPGate, RoleMLPDown, RoleMLPGateUp, RoleExpertUp, RoleExpertGate, RoleExpertDown, RoleExpertGateUp, RoleSharedUp, RoleSharedGate, RoleSharedDown:
-			if isB {
-				mlpB = true
-				biasNames = append(biasNames, r.Name)
-			} else {
-				mlpW = true
-			}
-		}
-	}
+	qkvB, oB, mlpB, qkvW, oW, mlpW := ix.qkvB, ix.oB, ix.mlpB, ix.qkvW, ix.oW, ix.mlpW
 	evb := Evidence{}
-	if len(biasNames) > 0 {
-		evb.Tensor = biasNames[0]
+	if ix.firstLinearBias >= 0 {
+		evb.Tensor = ix.roles[ix.firstLinearBias].Name
 	}
 	switch {
 	case !qkvB && !oB && !mlpB:
@@ -590,46 +703,24 @@ func inferNormsBiases(a *Architecture, ix *roleIndex, stack string, fam *Family,
 	if len(idx) == 0 {
 		return
 	}
-	n := 0
-	for i := range ix.roles {
-		r := &ix.roles[i]
-		if r.Stack == stack && r.Layer == idx[0] && r.Role == RoleNorm && r.Param != "bias" {
-			n++
-		}
-	}
-	a.ParallelBlocks = BoolFact{Value: n == 1, Known: true, Evidence: Evidence{Tensor: firstInLayer(ix.roles, stack, idx[0]), Note: fmt.Sprintf("%d norm(s) per layer", n)}}
+	n := ix.normsIn[idx[0]]
+	a.ParallelBlocks = BoolFact{Value: n == 1, Known: true, Evidence: Evidence{Tensor: ix.firstInLayer(stack, idx[0]), Note: fmt.Sprintf("%d norm(s) per layer", n)}}
 }
 
 // inferMoE describes routed and shared experts and which layers are dense.
 func inferMoE(a *Architecture, ix *roleIndex, stack string, cfg *reader.Config) {
-	isExpert := func(r Role) bool {
-		return r == RoleExpertUp || r == RoleExpertGate || r == RoleExpertDown || r == RoleExpertGateUp
-	}
-	experts := map[int]bool{}
-	var stacked, anyExpert *TensorRole
-	moeLayers := map[int]bool{}
-	for i := range ix.roles {
-		r := &ix.roles[i]
-		if r.Stack != stack || r.Kind != quant.Parameter || !isExpert(r.Role) {
-			continue
-		}
-		if anyExpert == nil {
-			anyExpert = &ix.roles[i]
-		}
-		moeLayers[r.Layer] = true
-		if r.Expert >= 0 {
-			experts[r.Expert] = true
-		} else if len(r.LogicalShape) == 3 && stacked == nil {
-			stacked = &ix.roles[i]
-		}
-	}
-	if anyExpert == nil {
+	if ix.anyExpert < 0 {
 		return
+	}
+	anyExpert, moeLayers := &ix.roles[ix.anyExpert], ix.moeLayers
+	var stacked *TensorRole
+	if ix.stacked >= 0 {
+		stacked = &ix.roles[ix.stacked]
 	}
 	m := &MoE{}
 	switch {
-	case len(experts) > 0:
-		m.Experts = known(int64(len(experts)), Evidence{Tensor: anyExpert.Name, Note: fmt.Sprintf("%d distinct expert indices", len(experts))})
+	case ix.experts.n > 0:
+		m.Experts = known(int64(ix.experts.n), Evidence{Tensor: anyExpert.Name, Note: fmt.Sprintf("%d distinct expert indices", ix.experts.n)})
 	case stacked != nil:
 		m.Experts = known(int64(stacked.LogicalShape[0]), ev(stacked, "leading dimension of the stacked experts"))
 	default:
@@ -734,23 +825,7 @@ func inferMLA(a *Architecture, ix *roleIndex, stack string, cfg *reader.Config) 
 }
 
 // inferExtras lists the modules kept apart from the language model.
-func inferExtras(a *Architecture, roles []TensorRole) {
-	idx := map[string]int{}
-	for i := range roles {
-		r := &roles[i]
-		if !isExtraStack(r.Stack) {
-			continue
-		}
-		i, ok := idx[r.Stack]
-		if !ok {
-			i = len(a.Extras)
-			idx[r.Stack] = i
-			a.Extras = append(a.Extras, Module{Name: r.Stack})
-		}
-		a.Extras[i].Tensors++
-		if r.Kind == quant.Parameter {
-			a.Extras[i].Params += r.LogicalParams
-		}
-	}
+func inferExtras(a *Architecture, ix *roleIndex) {
+	a.Extras = ix.extras
 	sort.SliceStable(a.Extras, func(i, j int) bool { return a.Extras[i].Name < a.Extras[j].Name })
 }
