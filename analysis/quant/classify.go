@@ -51,6 +51,7 @@ type classifier struct {
 	table   []uint32
 	mask    uint32
 	idxBits uint
+	touched uint32 // keeps buildTable's early loads from being optimized away
 	// hasBlocks, hasScales and hasBnBState say whether some name ends in
 	// "_blocks" or "_scales", or holds ".quant_state.bitsandbytes__", so
 	// the passes test those rules only when they can apply.
@@ -91,7 +92,13 @@ func newClassifier(tensors []reader.Tensor, cfg *reader.Config) *classifier {
 	}
 	for i := range tensors {
 		t := &tensors[i]
-		c.out[i] = Tensor{Tensor: t, Kind: Parameter, LogicalShape: t.Shape, LogicalParams: t.Elements()}
+		// Field by field: the slice is zeroed already, and assigning a whole
+		// struct copies (with write barriers) 160 bytes per tensor.
+		o := &c.out[i]
+		o.Tensor = t
+		o.Kind = Parameter
+		o.LogicalShape = t.Shape
+		o.LogicalParams = t.Elements()
 		name := t.Name
 		leaf := name[strings.LastIndexByte(name, '.')+1:]
 		code := codeOf(leaf)

@@ -213,22 +213,42 @@ func (c *classifier) buildTable() {
 	c.table = make([]uint32, size)
 	c.mask = uint32(size - 1)
 	c.idxBits = uint(bits.Len(uint(len(c.src) + 1)))
-	for i := range c.src {
-		name := c.src[i].Name
-		h := maphash.String(nameSeed, name)
-		s, fp := c.slot(h)
-		for {
-			e := c.table[s]
-			if e == 0 {
-				c.table[s] = fp | uint32(i+1)
-				break
-			}
-			if e&^c.idxMask() == fp && c.src[c.entry(e)].Name == name {
-				c.dups = true // the first one stays
-				break
-			}
-			s = (s + 1) & c.mask
+	// The table is larger than the caches, so each insert's first probe
+	// is a miss. Hashing a batch of names and touching their slots before
+	// inserting lets those misses overlap instead of queueing one by one.
+	const batch = 16
+	var hs [batch]uint64
+	var touch uint32
+	for base := 0; base < len(c.src); base += batch {
+		end := min(base+batch, len(c.src))
+		for k := base; k < end; k++ {
+			h := maphash.String(nameSeed, c.src[k].Name)
+			hs[k-base] = h
+			touch += c.table[uint32(h)&c.mask]
 		}
+		for k := base; k < end; k++ {
+			c.insert(k, hs[k-base])
+		}
+	}
+	c.touched = touch
+}
+
+// insert puts tensor i, whose name hashes to h, into the table.
+func (c *classifier) insert(i int, h uint64) {
+	name := c.src[i].Name
+	s, fp := c.slot(h)
+	m := c.idxMask()
+	for {
+		e := c.table[s]
+		if e == 0 {
+			c.table[s] = fp | uint32(i+1)
+			return
+		}
+		if e&^m == fp && c.src[int(e&m)-1].Name == name {
+			c.dups = true // the first one stays
+			return
+		}
+		s = (s + 1) & c.mask
 	}
 }
 

@@ -1,12 +1,14 @@
 package quant
 
 import (
+	"context"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/paramscope/paramscope/analysis/findings"
 	"github.com/paramscope/paramscope/reader"
+	"github.com/paramscope/paramscope/testdata/bigckpt"
 	"github.com/paramscope/paramscope/testdata/layouts"
 )
 
@@ -800,18 +802,29 @@ func TestFindings(t *testing.T) {
 
 // BenchmarkClassifyDeepSeekScale measures Classify on DeepSeek-V3's
 // 91,991 tensors (FP8 weights with F32 block scales), the scale the
-// performance goal names (under 6 ms and 15 MB): with its config.json, and
-// without one as `paramscope inspect` sees testdata/bigckpt's folder.
+// performance goal names (under 6 ms and 15 MB): from testdata/layouts in
+// the reference writer's header order, with its config.json and without
+// one, and as `paramscope inspect` gets them, read by reader.Open from
+// testdata/bigckpt's 163 header-only shards (no config.json).
 func BenchmarkClassifyDeepSeekScale(b *testing.B) {
 	ts, cfg := load(b, "deepseek-v3")
+	dir := b.TempDir()
+	if _, err := bigckpt.Write(dir, bigckpt.Shards); err != nil {
+		b.Fatal(err)
+	}
+	ck, err := reader.Open(context.Background(), dir, reader.DefaultLimits())
+	if err != nil {
+		b.Fatal(err)
+	}
 	for _, bc := range []struct {
 		name string
+		ts   []reader.Tensor
 		cfg  *reader.Config
-	}{{"config", cfg}, {"no-config", nil}} {
+	}{{"layouts-config", ts, cfg}, {"layouts-no-config", ts, nil}, {"bigckpt-reader", ck.Tensors, ck.Config}} {
 		b.Run(bc.name, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				Classify(ts, bc.cfg)
+				Classify(bc.ts, bc.cfg)
 			}
 		})
 	}
