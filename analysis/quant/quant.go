@@ -157,7 +157,8 @@ type Totals struct {
 // Totals sums the classified tensors.
 func (r *Result) Totals() Totals {
 	var t Totals
-	for _, x := range r.Tensors {
+	for i := range r.Tensors {
+		x := &r.Tensors[i]
 		t.StoredElements += x.Elements()
 		switch x.Kind {
 		case Parameter:

@@ -28,11 +28,15 @@ type DTypeTotal struct {
 // (largest first) then name.
 func (r *Result) ByDType() []DTypeTotal {
 	m := map[reader.DType]*DTypeTotal{}
-	for _, t := range r.Tensors {
-		d := m[t.DType]
-		if d == nil {
-			d = &DTypeTotal{DType: t.DType}
-			m[t.DType] = d
+	var d *DTypeTotal // the last row used: dtypes come in long runs
+	for i := range r.Tensors {
+		t := &r.Tensors[i]
+		if d == nil || d.DType != t.DType {
+			d = m[t.DType]
+			if d == nil {
+				d = &DTypeTotal{DType: t.DType}
+				m[t.DType] = d
+			}
 		}
 		d.Tensors++
 		d.StoredElements += t.Elements()
@@ -102,7 +106,13 @@ func (s SchemeTotal) BytesPerGroup() float64 {
 // Duplicates of tied weights are left out so the bytes match the count.
 func (r *Result) Schemes() []SchemeTotal {
 	m := map[string]*SchemeTotal{}
+	var last *SchemeTotal // schemes come in long runs
+	lastName := ""
 	get := func(name string) *SchemeTotal {
+		if last != nil && name == lastName {
+			return last
+		}
+		lastName = name
 		if name == "" {
 			name = "none"
 		}
@@ -111,9 +121,11 @@ func (r *Result) Schemes() []SchemeTotal {
 			s = &SchemeTotal{Scheme: name, Bits: -1}
 			m[name] = s
 		}
+		last = s
 		return s
 	}
-	for _, t := range r.Tensors {
+	for i := range r.Tensors {
+		t := &r.Tensors[i]
 		switch t.Kind {
 		case Parameter:
 			if t.DuplicateOf != "" {
