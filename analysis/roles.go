@@ -72,6 +72,36 @@ type interner struct {
 	prevEnd    int
 	prevPrefix string
 	prevLayer  int
+
+	// experts caches the templates of routed-expert paths by the two
+	// slices of the name they are made of (the path up to "experts." and
+	// the rest after the index), so the usual handful of expert matrices
+	// skip building the path and hashing it.
+	experts [8]expertEntry
+}
+
+// expertEntry is one slot of interner.experts.
+type expertEntry struct {
+	before, tail string
+	tp           *template
+}
+
+// expertTemplate returns the template of before + "*" + after + "." +
+// last, where tail = after + "." + last is a slice of the name.
+func (in *interner) expertTemplate(before, after, last, tail string) *template {
+	// The slot: tails differ in length and first letter (".gate_proj",
+	// ".up_proj", ".down_proj" with ".weight" or ".weight_scale_inv").
+	h := len(tail)
+	if len(tail) > 1 {
+		h += int(tail[1])
+	}
+	e := &in.experts[h%len(in.experts)]
+	if e.tp != nil && e.tail == tail && e.before == before {
+		return e.tp
+	}
+	t := in.joinTemplate(before, "*", after, ".", last)
+	*e = expertEntry{before: before, tail: tail, tp: t}
+	return t
 }
 
 func newInterner() *interner { return &interner{m: map[string]*template{}} }
@@ -183,9 +213,14 @@ func inLayer(p *nameParts, in *interner, name, stem, last string, renamed bool, 
 		// The path with the index starred, and the full path with it: sub
 		// is the start of full.
 		p.expert = e
-		if in == nil {
+		switch {
+		case in == nil:
 			p.full = before + "*" + after + "." + last
-		} else {
+		case !renamed:
+			// after + "." + last ends the name.
+			p.tp = in.expertTemplate(before, after, last, name[len(name)-len(after)-1-len(last):])
+			p.full = p.tp.full
+		default:
 			p.tp = in.joinTemplate(before, "*", after, ".", last)
 			p.full = p.tp.full
 		}
@@ -398,8 +433,13 @@ type parsed struct {
 func parseRoles(out []TensorRole, tensors []quant.Tensor) parsed {
 	in := newInterner()
 	ps := parsed{in: in}
-	var lastPrefix, lastStack, lastBefore string
+	var lastPrefix, lastStack string
 	var lastInLayer, extra bool
+	// The last few paths before the layer gathered: names alternate
+	// between a handful (expert indices of one, two, three digits shift
+	// where the path inside the layer starts).
+	var recent [4]string
+	next := 0
 	for i := range tensors {
 		t := &tensors[i]
 		p := parseNameWith(t.Name, in)
@@ -418,8 +458,9 @@ func parseRoles(out []TensorRole, tensors []quant.Tensor) parsed {
 		case p.layer < 0:
 			ps.names = append(ps.names, t.Name)
 		default:
-			if s := t.Name[:len(t.Name)-len(p.full)]; s != lastBefore || len(ps.names) == 0 {
-				lastBefore = s
+			s := t.Name[:len(t.Name)-len(p.full)]
+			if s != recent[0] && s != recent[1] && s != recent[2] && s != recent[3] {
+				recent[next], next = s, (next+1)%len(recent)
 				ps.names = append(ps.names, s)
 			}
 			p.tp.lm = true
