@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"sort"
 	"strings"
 	"syscall"
@@ -113,6 +114,45 @@ func (m *modelDir) readSmall(name string, max int64, capName string) ([]byte, er
 	}
 	defer f.Close()
 	return readBounded(f, name, size, max, capName)
+}
+
+// readIndexFile returns the bytes of an index of the given size opened as
+// f, mapped when the platform allows (release unmaps them; parse them only
+// through parseIndexMapped), read otherwise, after checking size against
+// max.
+func readIndexFile(f *os.File, name string, size, max int64) (data []byte, release func(), err error) {
+	if size > max {
+		return nil, nil, errorf(ErrLimit, name, -1, "", "%d bytes, over the cap of %d (raise %s)", size, max, "MaxIndexBytes")
+	}
+	if data, unmap, ok := mapFile(f, size); ok {
+		return data, unmap, nil
+	}
+	data, err = readBounded(f, name, size, max, "MaxIndexBytes")
+	return data, func() {}, err
+}
+
+// parseIndexMapped is parseIndex over bytes that may be a mapping of f:
+// a fault while reading them (the file truncated meanwhile) becomes an
+// error instead of a crash, and a file whose size changed while it was
+// parsed is refused, as readBounded refuses one that grows while read.
+func parseIndexMapped(f *os.File, data []byte, name string, lim Limits) (idx *Index, extra *indexExtra, err error) {
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() {
+		if r := recover(); r != nil {
+			if _, fault := r.(interface{ Addr() uintptr }); !fault {
+				panic(r)
+			}
+			idx, extra, err = nil, nil, errorf(ErrMalformed, name, -1, "", "changed (truncated) while being read")
+		}
+	}()
+	idx, extra, err = parseIndex(data, name, lim)
+	if err != nil {
+		return nil, nil, err
+	}
+	if fi, serr := f.Stat(); serr != nil || fi.Size() != int64(len(data)) {
+		return nil, nil, errorf(ErrLimit, name, -1, "", "changed size while being read (was %d bytes)", len(data))
+	}
+	return idx, extra, nil
 }
 
 // openPlain opens a path the user named directly (not through a root: the

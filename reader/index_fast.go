@@ -3,6 +3,7 @@ package reader
 import (
 	"hash/maphash"
 	"math"
+	"strings"
 	"unicode/utf8"
 	"unsafe"
 )
@@ -192,8 +193,9 @@ func fastWeightMap(data []byte, d string, i int, idx *Index, extra *indexExtra, 
 			if len(idx.Shards) >= lim.MaxShards || checkShardName(idx.File, shard) != nil {
 				return 0, false
 			}
-			// A copy: the shard name must not keep the index's bytes.
-			s := string(shard)
+			// A copy: the shard name must not keep the index's bytes
+			// (which may be a mapping released after the parse).
+			s := strings.Clone(shard)
 			k = int32(len(idx.Shards))
 			shardIndex[s] = k
 			idx.Shards = append(idx.Shards, s)

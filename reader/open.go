@@ -143,18 +143,19 @@ func openIndexPath(ctx context.Context, ck *Checkpoint, lim Limits) (*Checkpoint
 	if err != nil {
 		return nil, err
 	}
-	data, err := readBounded(f, ck.Path, size, lim.MaxIndexBytes, "MaxIndexBytes")
-	f.Close()
+	defer f.Close()
+	data, release, err := readIndexFile(f, ck.Path, size, lim.MaxIndexBytes)
 	if err != nil {
 		return nil, err
 	}
+	defer release()
 	m, err := openModelDir(ck.Dir)
 	if err != nil {
 		return nil, err
 	}
 	defer m.Close()
 	ck.Source = SourceIndex
-	return openIndexed(ctx, ck, m, data, filepath.Base(ck.Path), lim, nil)
+	return openIndexed(ctx, ck, m, f, data, filepath.Base(ck.Path), lim, nil)
 }
 
 // openFolder reads a model folder according to planFolder.
@@ -184,11 +185,17 @@ func openFolder(ctx context.Context, ck *Checkpoint, lim Limits) (*Checkpoint, e
 			// Before m.Close (deferred earlier, so run later).
 			defer ahead.stop()
 		}
-		data, err := m.readSmall(plan.index, lim.MaxIndexBytes, "MaxIndexBytes")
+		f, size, err := m.open(plan.index)
 		if err != nil {
 			return nil, err
 		}
-		return openIndexed(ctx, ck, m, data, plan.index, lim, ahead)
+		defer f.Close()
+		data, release, err := readIndexFile(f, plan.index, size, lim.MaxIndexBytes)
+		if err != nil {
+			return nil, err
+		}
+		defer release()
+		return openIndexed(ctx, ck, m, f, data, plan.index, lim, ahead)
 	}
 	if plan.source == SourceFolderFile {
 		ck.Chosen = plan.files[0] + " (file)"
@@ -215,12 +222,12 @@ func openFolder(ctx context.Context, ck *Checkpoint, lim Limits) (*Checkpoint, e
 	return finish(ck, headers, nil, slab), nil
 }
 
-// openIndexed parses the index, reads config.json and every shard, and
-// checks the shards against the weight map. ahead, when not nil, holds
+// openIndexed parses the index (data, the bytes of f), reads config.json
+// and every shard, and checks the shards against the weight map. ahead, when not nil, holds
 // reads of the folder's listed shards started before the index was parsed;
 // the shards it did not read are read here.
-func openIndexed(ctx context.Context, ck *Checkpoint, m *modelDir, data []byte, indexName string, lim Limits, ahead *shardReads) (*Checkpoint, error) {
-	idx, extra, err := parseIndex(data, indexName, lim)
+func openIndexed(ctx context.Context, ck *Checkpoint, m *modelDir, f *os.File, data []byte, indexName string, lim Limits, ahead *shardReads) (*Checkpoint, error) {
+	idx, extra, err := parseIndexMapped(f, data, indexName, lim)
 	if err != nil {
 		return nil, err
 	}
