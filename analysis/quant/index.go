@@ -252,6 +252,47 @@ func (c *classifier) insert(i int, h uint64) {
 	}
 }
 
+// parallelTable is the tensor count from which Classify builds the name
+// table on a second goroutine while it reads the names itself: at
+// DeepSeek-V3's scale the table takes a few milliseconds, the machine
+// has a second core, and the reader's goroutines are done by then.
+const parallelTable = 8192
+
+// startTable begins building the table on its own goroutine for a large
+// checkpoint; buildTable only reads c.src and writes the table's fields,
+// which nothing else touches until ensureTable has waited.
+func (c *classifier) startTable() {
+	if len(c.src) < parallelTable {
+		return
+	}
+	c.tableWait = make(chan struct{})
+	go func() {
+		defer close(c.tableWait)
+		c.buildTable()
+	}()
+}
+
+// ensureTable makes the table ready: it waits for startTable's goroutine,
+// or builds the table here on first use.
+func (c *classifier) ensureTable() {
+	if c.tableReady {
+		return
+	}
+	if c.tableWait != nil {
+		<-c.tableWait
+	} else {
+		c.buildTable()
+	}
+	c.tableReady = true
+}
+
+// waitTable waits for startTable's goroutine, if there is one.
+func (c *classifier) waitTable() {
+	if c.tableWait != nil {
+		<-c.tableWait
+	}
+}
+
 // idxMask selects the index part of a slot.
 func (c *classifier) idxMask() uint32 {
 	if c.idxBits >= 32 {
@@ -300,9 +341,7 @@ func (c *classifier) at(near int, module string, code leafCode) *Tensor {
 	if c.present&(1<<code) == 0 {
 		return nil
 	}
-	if c.table == nil {
-		c.buildTable()
-	}
+	c.ensureTable()
 	leaf := leafNames[code]
 	if !c.dups {
 		last := int(c.cursor[code])
@@ -336,9 +375,7 @@ func (c *classifier) get(name string) *Tensor {
 
 // index returns the index of the tensor called name, or -1.
 func (c *classifier) index(name string) int {
-	if c.table == nil {
-		c.buildTable()
-	}
+	c.ensureTable()
 	return c.probe(maphash.String(nameSeed, name), func(n string) bool { return n == name })
 }
 

@@ -114,6 +114,8 @@ type Result struct {
 // tie_word_embeddings. What it cannot place it reports as a finding.
 func Classify(tensors []reader.Tensor, cfg *reader.Config) *Result {
 	c := newClassifier(tensors, cfg)
+	// startTable's goroutine is always waited for before Classify returns.
+	defer c.waitTable()
 	c.buffers()
 	c.packed()
 	c.sides()
