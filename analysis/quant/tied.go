@@ -106,17 +106,20 @@ func TiedPairs(r *Result) []Pair {
 	if r == nil {
 		return nil
 	}
-	byName := make(map[string]int, len(r.Tensors))
-	for i, t := range r.Tensors {
-		byName[t.Name] = i
-	}
+	// A checkpoint has at most one or two tied copies: find them first, and
+	// only then look for their embeddings, instead of indexing every name.
 	var out []Pair
-	for _, t := range r.Tensors {
+	for i := range r.Tensors {
+		t := &r.Tensors[i]
 		if t.DuplicateOf == "" {
 			continue
 		}
-		if ei, ok := byName[t.DuplicateOf]; ok {
-			out = append(out, Pair{Embedding: *r.Tensors[ei].Tensor, Head: *t.Tensor})
+		// The last tensor of that name, as the index this replaces kept.
+		for j := len(r.Tensors) - 1; j >= 0; j-- {
+			if e := &r.Tensors[j]; e.Name == t.DuplicateOf {
+				out = append(out, Pair{Embedding: *e.Tensor, Head: *t.Tensor})
+				break
+			}
 		}
 	}
 	return out
