@@ -133,3 +133,31 @@ func TestFastIndexAgrees(t *testing.T) {
 		})
 	}
 }
+
+// FuzzFastIndexAgrees: whatever parseIndexFast accepts, the full parser
+// accepts with the same weight map, shards, total size and fingerprints.
+func FuzzFastIndexAgrees(f *testing.F) {
+	f.Add(indexJSON(`{"total_size":8}`, "a", "x.safetensors", "b", "y.safetensors"))
+	f.Add(indexJSON("", "b", "x.safetensors", "a", "x.safetensors"))
+	f.Add("{\n \"weight_map\": {\"a\": \"x.safetensors\"},\n \"metadata\": null\n}")
+	f.Fuzz(func(t *testing.T, data string) {
+		lim := effectiveLimits(Limits{})
+		fx, fe, ok := parseIndexFast([]byte(data), "i.json", lim)
+		if !ok {
+			return
+		}
+		if fe.buildMap != nil {
+			fe.buildMap()
+		}
+		sx, se, err := parseIndexFull([]byte(data), "i.json", lim)
+		if err != nil {
+			t.Fatalf("fast path accepted %q, full parser refused it: %v", data, err)
+		}
+		if !maps.Equal(fx.WeightMap, sx.WeightMap) || !slices.Equal(fx.Shards, sx.Shards) || fx.TotalSize != sx.TotalSize || fx.HasTotalSize != sx.HasTotalSize || len(sx.Metadata) != 0 {
+			t.Errorf("got %+v, want %+v", fx, sx)
+		}
+		if !slices.Equal(fe.perShard, se.perShard) || !slices.Equal(fe.sums, se.sums) {
+			t.Errorf("got counts %v sums %v, want %v %v", fe.perShard, fe.sums, se.perShard, se.sums)
+		}
+	})
+}

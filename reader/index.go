@@ -47,6 +47,12 @@ func parseIndex(data []byte, name string, lim Limits) (*Index, *indexExtra, erro
 	if idx, extra, ok := parseIndexFast(data, name, lim); ok {
 		return idx, extra, nil
 	}
+	return parseIndexFull(data, name, lim)
+}
+
+// parseIndexFull is parseIndex without the fast path: every index, with
+// the exact error for a bad one (lim already filled by effectiveLimits).
+func parseIndexFull(data []byte, name string, lim Limits) (*Index, *indexExtra, error) {
 	// Duplicate names are tracked here rather than by the tokenizer: the
 	// weight map is checked for free as it is built, and the tokenizer's own
 	// name sets cost a third of the parse of a 90,000-entry index. Nested
