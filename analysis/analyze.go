@@ -61,7 +61,7 @@ type FormulaReport struct {
 // architecture, compare with the formula. It never fails: odd input becomes
 // findings.
 func Analyze(tensors []reader.Tensor, cfg *reader.Config) *Analysis {
-	return analyze(tensors, cfg, Formula)
+	return analyze(tensors, cfg, true)
 }
 
 // AnalyzeSummary is Analyze with only the formula's headline
@@ -70,18 +70,24 @@ func Analyze(tensors []reader.Tensor, cfg *reader.Config) *Analysis {
 // such as paramscope inspect shows, and on DeepSeek-V3's ~92,000 tensors it
 // skips the diff's walk over every layer tensor.
 func AnalyzeSummary(tensors []reader.Tensor, cfg *reader.Config) *Analysis {
-	return analyze(tensors, cfg, FormulaSummary)
+	return analyze(tensors, cfg, false)
 }
 
-// analyze runs the stages with the formula comparison given.
-func analyze(tensors []reader.Tensor, cfg *reader.Config, formula func([]TensorRole, *Architecture) *FormulaReport) *Analysis {
+// analyze runs the stages, with the formula's detail when full is true.
+// The roles are not changed between the stages, so the sums the
+// architecture's walk gathered serve the formula's headline.
+func analyze(tensors []reader.Tensor, cfg *reader.Config, full bool) *Analysis {
 	q := quant.Classify(tensors, cfg)
 	a := &Analysis{Quant: q, Totals: q.Totals()}
 	a.Findings = append(a.Findings, q.Findings...)
 	a.Roles = AssignRoles(q.Tensors, cfg)
-	a.Arch = InferArchitecture(a.Roles, cfg)
+	arch, ix := inferArchitecture(a.Roles, cfg)
+	a.Arch = arch
 	a.Findings = append(a.Findings, a.Arch.Findings...)
-	a.Formula = formula(a.Roles, a.Arch)
+	a.Formula = formulaSummary(a.Roles, a.Arch, &ix.sums)
+	if full {
+		formulaDetail(a.Formula, a.Roles, a.Arch)
+	}
 	a.Findings = append(a.Findings, a.Formula.Findings...)
 	return a
 }

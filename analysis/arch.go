@@ -168,6 +168,29 @@ type roleIndex struct {
 	unknown       int
 	unknownParams uint64
 	unknownNames  []string
+
+	// sums are the counted parameters FormulaSummary adds up.
+	sums paramSums
+}
+
+// paramSums are the parameters that count (counted): all of them, those of
+// extra modules, and those of routed experts outside extra modules.
+type paramSums struct {
+	actual, extra, routed uint64
+}
+
+// add counts r when it counts.
+func (s *paramSums) add(r *TensorRole) {
+	if !counted(r) {
+		return
+	}
+	s.actual += r.LogicalParams
+	switch {
+	case isExtraStack(r.Stack):
+		s.extra += r.LogicalParams
+	case isRoutedExpert(r.Role):
+		s.routed += r.LogicalParams
+	}
 }
 
 // layerOf is one stack's layer.
@@ -268,6 +291,7 @@ func newRoleIndex(roles []TensorRole, stack string) *roleIndex {
 				ix.extras[extraAt].Params += r.LogicalParams
 			}
 		}
+		ix.sums.add(r)
 		isBias := r.Param == "bias"
 		if r.Stack == stack && r.Layer >= 0 && r.Role == RoleNorm && !isBias {
 			ix.normsIn[r.Layer]++
@@ -381,6 +405,13 @@ func (ix *roleIndex) global(role Role, bias bool) (*TensorRole, bool) {
 // show from config.json, and reports every disagreement between the two as a
 // finding. Each value carries its evidence.
 func InferArchitecture(roles []TensorRole, cfg *reader.Config) *Architecture {
+	a, _ := inferArchitecture(roles, cfg)
+	return a
+}
+
+// inferArchitecture is InferArchitecture, also returning the index of the
+// roles it built (whose sums Analyze hands to the formula).
+func inferArchitecture(roles []TensorRole, cfg *reader.Config) (*Architecture, *roleIndex) {
 	a := &Architecture{}
 	fam := familyOf(roles, cfg)
 	a.Family = fam.Name
@@ -422,7 +453,7 @@ func InferArchitecture(roles []TensorRole, cfg *reader.Config) *Architecture {
 			Message:  fmt.Sprintf("%d tensors (%d parameters) match no role of family %s", ix.unknown, ix.unknownParams, fam.Name),
 			Evidence: ix.unknownNames})
 	}
-	return a
+	return a, ix
 }
 
 func (a *Architecture) warn(code, msg string, evidence ...string) {

@@ -87,9 +87,10 @@ func BenchmarkAnalyzeDeepSeekScale(b *testing.B) {
 	b.Run("inspect", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
+			// What AnalyzeSummary runs after quant.Classify.
 			roles := AssignRoles(q.Tensors, cfg)
-			arch := InferArchitecture(roles, cfg)
-			FormulaSummary(roles, arch)
+			arch, ix := inferArchitecture(roles, cfg)
+			formulaSummary(roles, arch, &ix.sums)
 		}
 	})
 	b.Run("formula", func(b *testing.B) {

@@ -179,11 +179,16 @@ func textbookNorms(h uint64) uint64 { return 4 * h }
 // and the corrected formula.
 func Formula(roles []TensorRole, arch *Architecture) *FormulaReport {
 	f := FormulaSummary(roles, arch)
+	formulaDetail(f, roles, arch)
+	return f
+}
+
+// formulaDetail adds to a summary what Formula has beyond it.
+func formulaDetail(f *FormulaReport, roles []TensorRole, arch *Architecture) {
 	f.Terms = terms(roles, arch, f.L, f.H, f.V)
 	f.Layers, f.Groups, f.Outside = tensorDiff(roles, arch, f.H, f.V)
 	f.Assumptions = assumptions(arch, f.H)
 	f.Corrected = corrected(roles, arch, f.Actual)
-	return f
 }
 
 // FormulaSummary is Formula's headline alone: l, h, V, the textbook count,
@@ -192,6 +197,12 @@ func Formula(roles []TensorRole, arch *Architecture) *FormulaReport {
 // Assumptions and Corrected stay empty: they walk every layer tensor by
 // tensor, which a summary such as inspect's does not show.
 func FormulaSummary(roles []TensorRole, arch *Architecture) *FormulaReport {
+	return formulaSummary(roles, arch, nil)
+}
+
+// formulaSummary is FormulaSummary with the roles' sums, when the caller
+// has them (nil: add them up here).
+func formulaSummary(roles []TensorRole, arch *Architecture, sums *paramSums) *FormulaReport {
 	f := &FormulaReport{}
 	l := uint64(arch.Layers.Value) + uint64(arch.EncoderLayers.Value)
 	h := uint64(max(arch.Hidden.Value, 0))
@@ -199,20 +210,13 @@ func FormulaSummary(roles []TensorRole, arch *Architecture) *FormulaReport {
 	f.L, f.H, f.V = l, h, v
 	f.Textbook = 12*l*h*h + 13*l*h + v*h
 	f.Approx = 12 * l * h * h
-	var extra, routed uint64
-	for i := range roles {
-		r := &roles[i]
-		if !counted(r) {
-			continue
-		}
-		f.Actual += r.LogicalParams
-		switch {
-		case isExtraStack(r.Stack):
-			extra += r.LogicalParams
-		case isRoutedExpert(r.Role):
-			routed += r.LogicalParams
+	if sums == nil {
+		sums = &paramSums{}
+		for i := range roles {
+			sums.add(&roles[i])
 		}
 	}
+	f.Actual = sums.actual
 	f.Diff = int64(f.Actual) - int64(f.Textbook)
 	if f.Textbook > 0 {
 		f.RelDiff = float64(f.Diff) / float64(f.Textbook)
@@ -221,7 +225,7 @@ func FormulaSummary(roles []TensorRole, arch *Architecture) *FormulaReport {
 		f.Findings = append(f.Findings, findings.Finding{Level: findings.Warning, Code: "formula_incomplete",
 			Message: fmt.Sprintf("the textbook formula needs l, h and V; known: l %v, h %v, V %v", arch.Layers.Known, arch.Hidden.Known, arch.Vocab.Known)})
 	}
-	f.Active, f.ActiveNote = active(arch, f.Actual, extra, routed)
+	f.Active, f.ActiveNote = active(arch, f.Actual, sums.extra, sums.routed)
 	return f
 }
 

@@ -1,6 +1,7 @@
 package analysis
 
 import (
+	"slices"
 	"strings"
 	"sync"
 
@@ -382,6 +383,8 @@ func AssignRoles(tensors []quant.Tensor, cfg *reader.Config) []TensorRole {
 		}
 	}
 	fam := fs.family(cfg)
+	mtp := newMTPLayers(cfg, halves[0].ehLayers, halves[1].ehLayers)
+	unplaced := false
 	for i := range out {
 		r := &out[i]
 		r.fam = fam
@@ -409,9 +412,18 @@ func AssignRoles(tensors []quant.Tensor, cfg *reader.Config) []TensorRole {
 		if fam.Transposed && len(r.LogicalShape) == 2 && isLinear(r.Role) {
 			r.Transposed = true
 		}
+		// The role is decided as a decoder layer's; then the layer may
+		// move to the MTP stack.
+		if r.Stack == StackDecoder && r.Layer >= 0 && mtp.has(r.Layer) {
+			r.Stack = StackMTP
+		}
+		if r.Role == RoleUnknown && r.Kind == quant.Parameter {
+			unplaced = true
+		}
 	}
-	markMTP(out, cfg)
-	fillByShape(out)
+	if unplaced {
+		fillByShape(out)
+	}
 	return out
 }
 
@@ -426,6 +438,8 @@ const parallelNames = 8192
 type parsed struct {
 	names []string
 	in    *interner
+	// ehLayers are the decoder layers holding an eh_proj (mtpLayers).
+	ehLayers []int
 }
 
 // parseRoles parses the names of tensors into out: the parameter, stack,
@@ -451,6 +465,9 @@ func parseRoles(out []TensorRole, tensors []quant.Tensor) parsed {
 			extra = isExtraStack(lastStack)
 		}
 		out[i] = TensorRole{Tensor: t, Role: RoleUnknown, Param: p.param, Stack: lastStack, Layer: p.layer, Expert: p.expert, tp: p.tp}
+		if p.tp != nil && p.tp.sub == "eh_proj" && lastStack == StackDecoder {
+			ps.ehLayers = append(ps.ehLayers, p.layer)
+		}
 		// A vision tower's names (CLIP, SigLIP) must not choose the
 		// language model's family.
 		switch {
@@ -554,50 +571,37 @@ func isLinear(r Role) bool {
 	return false
 }
 
-// markMTP moves DeepSeek-V3's multi-token-prediction layers into StackMTP:
-// the layers at or past num_hidden_layers when num_nextn_predict_layers is
-// declared, and any layer holding an eh_proj (the MTP's projection of
-// [embedding; hidden] back to h).
-func markMTP(out []TensorRole, cfg *reader.Config) {
-	mtp := map[int]bool{}
+// mtpLayers are DeepSeek-V3's multi-token-prediction layers, which
+// AssignRoles moves into StackMTP: the decoder layers at or past
+// num_hidden_layers when num_nextn_predict_layers is declared, and any
+// decoder layer holding an eh_proj (the MTP's projection of [embedding;
+// hidden] back to h).
+type mtpLayers struct {
+	from     int64 // num_hidden_layers, when num_nextn_predict_layers > 0
+	declared bool
+	eh       []int // the layers with an eh_proj
+}
+
+func newMTPLayers(cfg *reader.Config, eh ...[]int) mtpLayers {
+	var m mtpLayers
 	if n, ok := cfg.Int("num_nextn_predict_layers"); ok && n > 0 {
-		if l, ok := cfg.Int("num_hidden_layers"); ok {
-			for i := range out {
-				if r := &out[i]; r.Stack == StackDecoder && r.Layer >= 0 && int64(r.Layer) >= l {
-					mtp[r.Layer] = true
-				}
-			}
-		}
+		m.from, m.declared = cfg.Int("num_hidden_layers")
 	}
-	for i := range out {
-		if out[i].Stack == StackDecoder && out[i].sub() == "eh_proj" {
-			mtp[out[i].Layer] = true
-		}
+	for _, e := range eh {
+		m.eh = append(m.eh, e...)
 	}
-	if len(mtp) == 0 {
-		return
-	}
-	for i := range out {
-		if out[i].Stack == StackDecoder && out[i].Layer >= 0 && mtp[out[i].Layer] {
-			out[i].Stack = StackMTP
-		}
-	}
+	return m
+}
+
+// has reports whether a decoder layer is an MTP layer.
+func (m *mtpLayers) has(layer int) bool {
+	return (m.declared && int64(layer) >= m.from) || slices.Contains(m.eh, layer)
 }
 
 // fillByShape gives roles by shape (shapeRoles) to parameters no name
-// placed, once the hidden size is known from the token embedding or, lacking
+// placed (AssignRoles calls it when there are any), once the hidden size is known from the token embedding or, lacking
 // one, from the most common vector length in the layers.
 func fillByShape(out []TensorRole) {
-	unplaced := false
-	for i := range out {
-		if out[i].Role == RoleUnknown && out[i].Kind == quant.Parameter {
-			unplaced = true
-			break
-		}
-	}
-	if !unplaced {
-		return
-	}
 	var h uint64
 	for _, r := range out {
 		if r.Role == RoleTokenEmbedding && len(r.LogicalShape) == 2 {
