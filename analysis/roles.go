@@ -79,6 +79,34 @@ type interner struct {
 	// the rest after the index), so the usual handful of expert matrices
 	// skip building the path and hashing it.
 	experts [8]expertEntry
+
+	// prevBefore is the path up to and with "experts." that findExpert
+	// last found (a slice of that name), "" when it found none.
+	prevBefore string
+}
+
+// findExpert is the package's findExpert, trying first where the previous
+// name's expert index was: a path that repeats the previous one up to its
+// "experts." has its first "experts.N" there too, as no earlier occurrence
+// qualified in the same bytes (and "experts." cannot overlap itself), as
+// long as N is an index again.
+func (in *interner) findExpert(sub string) (e int, before, after string, ok bool) {
+	if in == nil {
+		return findExpert(sub)
+	}
+	if b := len(in.prevBefore); b > 0 && len(sub) > b && sub[:b] == in.prevBefore {
+		n := sub[b:]
+		idx := n
+		if dot := strings.IndexByte(n, '.'); dot >= 0 {
+			idx = n[:dot]
+		}
+		if e, ok := index(idx); ok {
+			return e, sub[:b], n[len(idx):], true
+		}
+	}
+	e, before, after, ok = findExpert(sub)
+	in.prevBefore = before
+	return e, before, after, ok
 }
 
 // expertEntry is one slot of interner.experts.
@@ -210,7 +238,7 @@ func inLayer(p *nameParts, in *interner, name, stem, last string, renamed bool, 
 	if end <= len(stem) {
 		sub = stem[end:]
 	}
-	if e, before, after, ok := findExpert(sub); ok {
+	if e, before, after, ok := in.findExpert(sub); ok {
 		// The path with the index starred, and the full path with it: sub
 		// is the start of full.
 		p.expert = e
