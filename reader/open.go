@@ -21,9 +21,11 @@ import (
 // A folder is read through its index if it has one
 // (model.safetensors.index.json when there are several), else through
 // model.safetensors, else through every *.safetensors in it sorted by name.
-// Shard names from an index are checked before anything is opened, and
-// every file in a folder is opened through os.Root, so neither a name nor a
-// symbolic link can reach outside the folder (in a Hugging Face cache
+// Shard names from an index are checked before any file is opened by such
+// a name (a folder's own *.safetensors, listed from the folder, are read
+// while its index is parsed, and count only once the index names them),
+// and every file in a folder is opened through os.Root, so neither a name
+// nor a symbolic link can reach outside the folder (in a Hugging Face cache
 // snapshot, the repository folder holding its blobs). Any other *.json path
 // is read as an index. A path that is a FIFO, a device or a socket is
 // refused without being opened. config.json beside the weights is read
