@@ -311,6 +311,9 @@ func (r *TensorRole) sub() string {
 // (nameParts.stem): a slice of the name but for gpt-oss's renamed
 // "_proj_bias" tensors.
 func (r *TensorRole) stem() string {
+	if r.stemEnd > 0 {
+		return r.Name[:r.stemEnd-1]
+	}
 	if strings.HasSuffix(r.Name, "_proj_bias") {
 		return parseName(r.Name).stem
 	}
@@ -493,6 +496,11 @@ func parseRoles(out []TensorRole, tensors []quant.Tensor) parsed {
 			extra = isExtraStack(lastStack)
 		}
 		out[i] = TensorRole{Tensor: t, Role: RoleUnknown, Param: p.param, Stack: lastStack, Layer: p.layer, Expert: p.expert, tp: p.tp}
+		// The stem is the start of the name unless a parameter was
+		// renamed into it (gpt-oss's "_proj_bias").
+		if n := len(p.stem); n < len(t.Name) && n < 1<<30 && t.Name[:n] == p.stem && t.Name[n] == '.' {
+			out[i].stemEnd = int32(n + 1)
+		}
 		if p.tp != nil && p.tp.sub == "eh_proj" && lastStack == StackDecoder {
 			ps.ehLayers = append(ps.ehLayers, p.layer)
 		}

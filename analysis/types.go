@@ -81,6 +81,10 @@ type TensorRole struct {
 	Expert int
 	// Transposed is true where the checkpoint stores [in, out] (GPT-2 Conv1D).
 	Transposed bool
+	// stemEnd is 1 + the length of the name without its last component
+	// when that is a slice of the name (AssignRoles fills it; 0 means find
+	// it again). It fits in Transposed's padding.
+	stemEnd int32
 
 	// tp is the template of the tensor's path inside its layer (AssignRoles
 	// fills it for layer tensors; nil means parse the name again).
