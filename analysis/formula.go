@@ -2,6 +2,7 @@ package analysis
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -1495,7 +1496,7 @@ func addMonos(sum []monoSpec, add []monoSpec) []monoSpec {
 	for _, s := range add {
 		merged := false
 		for i := range sum {
-			if sum[i].measured == s.measured && strings.Join(sum[i].factors, ".") == strings.Join(s.factors, ".") &&
+			if sum[i].measured == s.measured && joinedEqual(sum[i].factors, s.factors) &&
 				(s.measured == "" || sum[i].size == s.size) {
 				sum[i].coef += s.coef
 				sum[i].rank = min(sum[i].rank, s.rank)
@@ -1508,6 +1509,43 @@ func addMonos(sum []monoSpec, add []monoSpec) []monoSpec {
 		}
 	}
 	return sum
+}
+
+// joinedEqual reports whether strings.Join(a, ".") == strings.Join(b, "."),
+// without building either: addMonos compares factors for every tensor.
+func joinedEqual(a, b []string) bool {
+	if slices.Equal(a, b) {
+		return true
+	}
+	var ai, aj, bi, bj int
+	for {
+		ca, oka := joinedByte(a, &ai, &aj)
+		cb, okb := joinedByte(b, &bi, &bj)
+		if oka != okb || ca != cb {
+			return false
+		}
+		if !oka {
+			return true
+		}
+	}
+}
+
+// joinedByte returns the next byte of strings.Join(fs, ".") from the
+// cursor (factor i, byte j), and false at the end.
+func joinedByte(fs []string, i, j *int) (byte, bool) {
+	if *i >= len(fs) {
+		return 0, false
+	}
+	if *j < len(fs[*i]) {
+		c := fs[*i][*j]
+		*j++
+		return c, true
+	}
+	*i, *j = *i+1, 0
+	if *i < len(fs) {
+		return '.', true
+	}
+	return 0, false
 }
 
 // modelKey is what a tensor's model depends on: its role, parameter, rank

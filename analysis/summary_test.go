@@ -2,6 +2,7 @@ package analysis
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/paramscope/paramscope/analysis/quant"
@@ -165,4 +166,16 @@ func FuzzParseNameShortcut(f *testing.F) {
 			t.Errorf("%q after %q: got %+v, want %+v", second, first, got, want)
 		}
 	})
+}
+
+// TestJoinedEqual: joinedEqual agrees with comparing strings.Join's.
+func TestJoinedEqual(t *testing.T) {
+	lists := [][]string{nil, {}, {""}, {"", ""}, {"h"}, {"h", "h"}, {"h.h"}, {"h", ".h"}, {"h", "", "h"}, {"f_e", "h"}, {"f", "_e", "h"}, {"r_kv", "h"}, {"."}, {"", "."}}
+	for _, a := range lists {
+		for _, b := range lists {
+			if got, want := joinedEqual(a, b), strings.Join(a, ".") == strings.Join(b, "."); got != want {
+				t.Errorf("%q vs %q: got %v, want %v", a, b, got, want)
+			}
+		}
+	}
 }
