@@ -206,7 +206,9 @@ const estModels = "../../testdata/models/"
 func TestEstimateCheckpointGoldens(t *testing.T) {
 	// Llama-3-8B's header-only layout: the corrected column differs from
 	// the textbook by GQA, SwiGLU and the untied 128,256-token vocabulary.
-	llama := []string{"estimate", estModels + "llama-3-8b", "--seq", "8192", "--gen", "1024", "--batch", "4"}
+	// Run from the repository root (goldenRoot), so the README can show
+	// the output with the path a user types.
+	llama := []string{"estimate", "testdata/models/llama-3-8b", "--seq", "8192", "--gen", "1024", "--batch", "4"}
 	for _, c := range []struct {
 		name string
 		args []string
@@ -215,7 +217,7 @@ func TestEstimateCheckpointGoldens(t *testing.T) {
 		{"estimate_llama3_8b_json", estArgs(llama, "--format", "json")},
 		{"estimate_llama3_8b_markdown", estArgs(llama, "--format", "markdown")},
 	} {
-		t.Run(c.name, func(t *testing.T) { golden(t, c.name, c.args...) })
+		t.Run(c.name, func(t *testing.T) { goldenRoot(t, c.name, c.args...) })
 	}
 }
 

@@ -14,25 +14,27 @@ import (
 // GPT-2 small's textbook 123,651,840 against 124,439,808 (FORMULAS.md, the
 // difference being 786,432 learned positions and a 1,536 final LayerNorm),
 // Llama-2-7B's 6,738,415,616 with a corrected formula of residual 0.
+// The goldens run from the repository root (goldenRoot) so the paths they
+// print are the ones a user types, and the README can show them verbatim.
 func TestFormulaGoldens(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		args []string
 	}{
-		{"formula_gpt2_text", []string{"formula", "../../testdata/models/gpt2"}},
-		{"formula_gpt2_json", []string{"formula", "--format", "json", "../../testdata/models/gpt2"}},
-		{"formula_gpt2_markdown", []string{"formula", "--format", "markdown", "../../testdata/models/gpt2"}},
-		{"formula_gpt2_all_layers", []string{"formula", "--all-layers", "../../testdata/models/gpt2"}},
-		{"formula_llama2_7b_text", []string{"formula", "../../testdata/models/llama-2-7b"}},
-		{"formula_llama2_7b_json", []string{"formula", "--format", "json", "../../testdata/models/llama-2-7b"}},
-		{"formula_llama2_7b_markdown", []string{"formula", "--format", "markdown", "../../testdata/models/llama-2-7b"}},
-		{"formula_deepseek_v3_text", []string{"formula", "../../testdata/models/deepseek-v3"}},
+		{"formula_gpt2_text", []string{"formula", "testdata/models/gpt2"}},
+		{"formula_gpt2_json", []string{"formula", "--format", "json", "testdata/models/gpt2"}},
+		{"formula_gpt2_markdown", []string{"formula", "--format", "markdown", "testdata/models/gpt2"}},
+		{"formula_gpt2_all_layers", []string{"formula", "--all-layers", "testdata/models/gpt2"}},
+		{"formula_llama2_7b_text", []string{"formula", "testdata/models/llama-2-7b"}},
+		{"formula_llama2_7b_json", []string{"formula", "--format", "json", "testdata/models/llama-2-7b"}},
+		{"formula_llama2_7b_markdown", []string{"formula", "--format", "markdown", "testdata/models/llama-2-7b"}},
+		{"formula_deepseek_v3_text", []string{"formula", "testdata/models/deepseek-v3"}},
 		{"formula_no_path", []string{"formula"}},
-		{"formula_bad_format", []string{"formula", "--format", "yaml", "../../testdata/models/gpt2"}},
+		{"formula_bad_format", []string{"formula", "--format", "yaml", "testdata/models/gpt2"}},
 		{"formula_missing_path", []string{"formula", "testdata/no-such-model"}},
-		{"formula_two_paths_one_missing", []string{"formula", "../../testdata/models/tiny-llama", "testdata/no-such-model"}},
+		{"formula_two_paths_one_missing", []string{"formula", "testdata/models/tiny-llama", "testdata/no-such-model"}},
 	} {
-		t.Run(tc.name, func(t *testing.T) { golden(t, tc.name, tc.args...) })
+		t.Run(tc.name, func(t *testing.T) { goldenRoot(t, tc.name, tc.args...) })
 	}
 }
 
