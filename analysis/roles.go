@@ -415,7 +415,33 @@ func AssignRoles(tensors []quant.Tensor, cfg *reader.Config) []TensorRole {
 	}
 	fam := fs.family(cfg)
 	mtp := newMTPLayers(cfg, halves[0].ehLayers, halves[1].ehLayers)
-	unplaced := false
+	// The same halves again: each half's tensors hold templates of their
+	// own interner only, so the goroutines never share one.
+	var unplaced bool
+	if n := len(out); n >= parallelNames {
+		var wg sync.WaitGroup
+		var first bool
+		wg.Go(func() { first = placeRoles(out[:n/2], fam, &mtp) })
+		unplaced = placeRoles(out[n/2:], fam, &mtp)
+		wg.Wait()
+		unplaced = unplaced || first
+	} else {
+		unplaced = placeRoles(out, fam, &mtp)
+	}
+	if unplaced {
+		fillByShape(out)
+	}
+	return out
+}
+
+// parallelNames is the number of tensors from which AssignRoles parses
+// names on two goroutines; below it, starting one costs more than it saves.
+const parallelNames = 8192
+
+// placeRoles gives the parsed tensors of out their roles in family fam and
+// moves the MTP layers' tensors to StackMTP; it reports whether a
+// parameter is left without a role.
+func placeRoles(out []TensorRole, fam *Family, mtp *mtpLayers) (unplaced bool) {
 	for i := range out {
 		r := &out[i]
 		r.fam = fam
@@ -452,15 +478,8 @@ func AssignRoles(tensors []quant.Tensor, cfg *reader.Config) []TensorRole {
 			unplaced = true
 		}
 	}
-	if unplaced {
-		fillByShape(out)
-	}
-	return out
+	return unplaced
 }
-
-// parallelNames is the number of tensors from which AssignRoles parses
-// names on two goroutines; below it, starting one costs more than it saves.
-const parallelNames = 8192
 
 // parsed is what parseRoles gathers for detecting the family: the strings
 // detectFamily would search (names outside layers, each run of names' path
