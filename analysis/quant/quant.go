@@ -112,6 +112,9 @@ type Result struct {
 // width from config.json (or, without one, from the side tensors' shapes),
 // side tensors by the weight they belong to, and tied duplicates from
 // tie_word_embeddings. What it cannot place it reports as a finding.
+// The rows point into tensors, which must not change while r is used.
+// From a few thousand tensors on, names are indexed on a second goroutine,
+// which has finished when Classify returns.
 func Classify(tensors []reader.Tensor, cfg *reader.Config) *Result {
 	c := newClassifier(tensors, cfg)
 	// startTable's goroutine is always waited for before Classify returns.
