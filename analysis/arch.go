@@ -2,8 +2,10 @@ package analysis
 
 import (
 	"fmt"
+	"math/bits"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/paramscope/paramscope/analysis/findings"
 	"github.com/paramscope/paramscope/analysis/quant"
@@ -208,6 +210,18 @@ type indexSet struct {
 	n    int
 }
 
+// union adds o's indices to s.
+func (s *indexSet) union(o *indexSet) {
+	for w, word := range o.bits {
+		for ; word != 0; word &= word - 1 {
+			s.add(w*64 + bits.TrailingZeros64(word))
+		}
+	}
+	for i := range o.big {
+		s.add(i)
+	}
+}
+
 func (s *indexSet) add(i int) {
 	if i < 1<<16 {
 		w := i / 64
@@ -243,8 +257,91 @@ func linearKind(r Role) int {
 	return 0
 }
 
-// newRoleIndex walks the roles once; stack is the main stack.
+// newRoleIndex walks the roles once; stack is the main stack. Large
+// checkpoints are walked in two halves on two goroutines, then merged.
 func newRoleIndex(roles []TensorRole, stack string) *roleIndex {
+	var ix *roleIndex
+	if n := len(roles); n >= parallelNames {
+		var b *roleIndex
+		var wg sync.WaitGroup
+		wg.Go(func() { b = scanRoles(roles, n/2, n, stack) })
+		ix = scanRoles(roles, 0, n/2, stack)
+		wg.Wait()
+		ix.merge(b)
+	} else {
+		ix = scanRoles(roles, 0, len(roles), stack)
+	}
+	for _, ls := range ix.layers {
+		sort.Ints(ls)
+	}
+	return ix
+}
+
+// merge adds to ix (the walk of the first tensors) the walk b of the
+// tensors after them, so that ix is what one walk over both would give.
+func (ix *roleIndex) merge(b *roleIndex) {
+	for k, i := range b.firstAt {
+		if _, ok := ix.firstAt[k]; !ok {
+			ix.firstAt[k] = i
+		}
+	}
+	for k, i := range b.globalAt {
+		if _, ok := ix.globalAt[k]; !ok {
+			ix.globalAt[k] = i
+		}
+	}
+	for l, i := range b.firstIn {
+		if _, ok := ix.firstIn[l]; !ok {
+			ix.firstIn[l] = i
+			ix.layers[l.stack] = append(ix.layers[l.stack], l.layer)
+		}
+	}
+	for _, f := range []struct{ to, from *int }{
+		{&ix.firstNorm, &b.firstNorm}, {&ix.firstNormBias, &b.firstNormBias}, {&ix.firstLinearBias, &b.firstLinearBias},
+		{&ix.anyExpert, &b.anyExpert}, {&ix.stacked, &b.stacked},
+	} {
+		if *f.to < 0 {
+			*f.to = *f.from
+		}
+	}
+	ix.qkvB, ix.oB, ix.mlpB = ix.qkvB || b.qkvB, ix.oB || b.oB, ix.mlpB || b.mlpB
+	ix.qkvW, ix.oW, ix.mlpW = ix.qkvW || b.qkvW, ix.oW || b.oW, ix.mlpW || b.mlpW
+	for l, c := range b.normsIn {
+		ix.normsIn[l] += c
+	}
+	ix.experts.union(&b.experts)
+	for l := range b.moeLayers {
+		ix.moeLayers[l] = true
+	}
+	for _, m := range b.extras {
+		found := false
+		for j := range ix.extras {
+			if ix.extras[j].Name == m.Name {
+				ix.extras[j].Tensors += m.Tensors
+				ix.extras[j].Params += m.Params
+				found = true
+				break
+			}
+		}
+		if !found {
+			ix.extras = append(ix.extras, m)
+		}
+	}
+	ix.unknown += b.unknown
+	ix.unknownParams += b.unknownParams
+	for _, name := range b.unknownNames {
+		if len(ix.unknownNames) < 5 {
+			ix.unknownNames = append(ix.unknownNames, name)
+		}
+	}
+	ix.sums.actual += b.sums.actual
+	ix.sums.extra += b.sums.extra
+	ix.sums.routed += b.sums.routed
+}
+
+// scanRoles walks roles[lo:hi] for newRoleIndex; the indices it keeps are
+// into the whole of roles.
+func scanRoles(roles []TensorRole, lo, hi int, stack string) *roleIndex {
 	ix := &roleIndex{roles: roles, firstAt: map[roleKey]int{}, globalAt: map[roleKey]int{}, layers: map[string][]int{},
 		firstIn: map[layerOf]int{}, firstNorm: -1, firstNormBias: -1, firstLinearBias: -1, normsIn: map[int]int{},
 		anyExpert: -1, stacked: -1, moeLayers: map[int]bool{}}
@@ -256,7 +353,7 @@ func newRoleIndex(roles []TensorRole, stack string) *roleIndex {
 	var lastRole Role
 	lastKind, lastExpert, lastMoE := 0, false, -1
 	lastExtra, extraAt := "", -1
-	for i := range roles {
+	for i := lo; i < hi; i++ {
 		r := &roles[i]
 		if l := (layerOf{r.Stack, r.Layer}); r.Layer >= 0 && l != last {
 			last = l
@@ -332,7 +429,7 @@ func newRoleIndex(roles []TensorRole, stack string) *roleIndex {
 		if r.Stack != stack {
 			continue
 		}
-		if r.Role != lastRole || i == 0 {
+		if r.Role != lastRole || i == lo {
 			lastRole, lastKind, lastExpert = r.Role, linearKind(r.Role), isRoutedExpert(r.Role)
 		}
 		switch lastKind {
@@ -360,9 +457,6 @@ func newRoleIndex(roles []TensorRole, stack string) *roleIndex {
 				ix.stacked = i
 			}
 		}
-	}
-	for _, ls := range ix.layers {
-		sort.Ints(ls)
 	}
 	return ix
 }

@@ -2,6 +2,7 @@ package analysis
 
 import (
 	"reflect"
+	"sort"
 	"strings"
 	"testing"
 
@@ -177,5 +178,38 @@ func TestJoinedEqual(t *testing.T) {
 				t.Errorf("%q vs %q: got %v, want %v", a, b, got, want)
 			}
 		}
+	}
+}
+
+// TestRoleIndexHalves: the index merged from two half walks is the one
+// walk's, on every layout (the largest are walked in halves by
+// InferArchitecture; here every layout is, at its middle and near its
+// ends).
+func TestRoleIndexHalves(t *testing.T) {
+	for _, name := range layouts.Names() {
+		t.Run(name, func(t *testing.T) {
+			m, err := layouts.Build(name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ts, cfg := layoutTensors(t, m)
+			roles := AssignRoles(quant.Classify(ts, cfg).Tensors, cfg)
+			stack := mainStack(roles)
+			n := len(roles)
+			want := scanRoles(roles, 0, n, stack)
+			for _, ls := range want.layers {
+				sort.Ints(ls)
+			}
+			for _, cut := range []int{0, 1, n / 3, n / 2, n - 1, n} {
+				got := scanRoles(roles, 0, cut, stack)
+				got.merge(scanRoles(roles, cut, n, stack))
+				for _, ls := range got.layers {
+					sort.Ints(ls)
+				}
+				if !reflect.DeepEqual(got, want) {
+					t.Errorf("cut at %d of %d: got %+v, want %+v", cut, n, got, want)
+				}
+			}
+		})
 	}
 }
