@@ -56,6 +56,10 @@ type classifier struct {
 	// table; tableReady is set once ensureTable has made it usable.
 	tableWait  chan struct{}
 	tableReady bool
+	// optimistic lets at answer from a tensor's neighbours before the
+	// table has said whether names are unique; guessed records that it
+	// did, so that Classify starts over without guessing if they are not.
+	optimistic, guessed bool
 	// lastDType and lastBits cache reader.DType.Bits (a map lookup) over
 	// the long runs of one dtype.
 	lastDType reader.DType

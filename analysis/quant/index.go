@@ -341,15 +341,20 @@ func (c *classifier) at(near int, module string, code leafCode) *Tensor {
 	if c.present&(1<<code) == 0 {
 		return nil
 	}
-	c.ensureTable()
 	leaf := leafNames[code]
+	if !c.tableReady && c.tableWait != nil && c.optimistic {
+		// The table is still being built: answer from the neighbours
+		// as if names were unique, and let Classify start over if the
+		// table then finds a duplicate.
+		if j := c.nearby(near, module, leaf, code); j >= 0 {
+			c.guessed = true
+			return &c.out[j]
+		}
+	}
+	c.ensureTable()
 	if !c.dups {
-		last := int(c.cursor[code])
-		for _, j := range [...]int{near + 1, near - 1, last + 1, last + 2, near + 2, near - 2} {
-			if j >= 0 && j < len(c.src) && isName(c.src[j].Name, module, leaf) {
-				c.cursor[code] = int32(j)
-				return &c.out[j]
-			}
+		if j := c.nearby(near, module, leaf, code); j >= 0 {
+			return &c.out[j]
 		}
 	}
 	var h maphash.Hash
@@ -363,6 +368,19 @@ func (c *classifier) at(near int, module string, code leafCode) *Tensor {
 	}
 	c.cursor[code] = int32(j)
 	return &c.out[j]
+}
+
+// nearby looks for module + "." + leaf beside near and after the last
+// answer for code, returning its index or -1.
+func (c *classifier) nearby(near int, module, leaf string, code leafCode) int {
+	last := int(c.cursor[code])
+	for _, j := range [...]int{near + 1, near - 1, last + 1, last + 2, near + 2, near - 2} {
+		if j >= 0 && j < len(c.src) && isName(c.src[j].Name, module, leaf) {
+			c.cursor[code] = int32(j)
+			return j
+		}
+	}
+	return -1
 }
 
 // get returns the tensor called name, or nil.

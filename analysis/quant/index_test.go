@@ -74,3 +74,20 @@ func TestClassifyDuplicateNames(t *testing.T) {
 		})
 	}
 }
+
+// TestClassifyDuplicateNamesLarge is TestClassifyDuplicateNames at
+// DeepSeek-V3's scale, where lookups are answered before the name table is
+// ready: a 1-D copy of one FP8 weight's block scale placed first must make
+// that weight per-tensor FP8, as the first tensor of a name decides.
+func TestClassifyDuplicateNamesLarge(t *testing.T) {
+	ts, cfg := load(t, "deepseek-v3")
+	const weight = "model.layers.10.mlp.experts.7.up_proj.weight"
+	if r := Classify(ts, cfg); find(r, weight).Scheme != SchemeFP8Block {
+		t.Fatalf("%s: got %q, want %q before the duplicate", weight, find(r, weight).Scheme, SchemeFP8Block)
+	}
+	dup := slices.Clone(ts)
+	dup[0] = reader.Tensor{Name: weight + "_scale_inv", DType: reader.F32, Shape: []uint64{4}, File: "model.safetensors"}
+	if got := find(Classify(dup, cfg), weight).Scheme; got != SchemeFP8 {
+		t.Errorf("%s: got %q, want %q", weight, got, SchemeFP8)
+	}
+}

@@ -116,8 +116,22 @@ type Result struct {
 // From a few thousand tensors on, names are indexed on a second goroutine,
 // which has finished when Classify returns.
 func Classify(tensors []reader.Tensor, cfg *reader.Config) *Result {
+	if r := classify(tensors, cfg, true); r != nil {
+		return r
+	}
+	// Two tensors share a name and some rule may have looked at the
+	// second: start over, asking the table every time.
+	return classify(tensors, cfg, false)
+}
+
+// classify is one classification. With optimistic set, lookups made while
+// the name table is still being built are answered from the asking
+// tensor's neighbours, which is exact when names are unique; it returns
+// nil if the table then finds two tensors with one name.
+func classify(tensors []reader.Tensor, cfg *reader.Config, optimistic bool) *Result {
 	c := newClassifier(tensors, cfg)
-	// startTable's goroutine is always waited for before Classify returns.
+	c.optimistic = optimistic
+	// startTable's goroutine is always waited for before classify returns.
 	defer c.waitTable()
 	c.buffers()
 	c.packed()
@@ -127,6 +141,12 @@ func Classify(tensors []reader.Tensor, cfg *reader.Config) *Result {
 	c.tied()
 	c.summarize()
 	hub := c.hub()
+	if c.guessed {
+		c.ensureTable()
+		if c.dups {
+			return nil
+		}
+	}
 	gs := c.q.groupSize
 	for _, g := range c.q.groups {
 		if gs == 0 && g.groupSize > 0 {
