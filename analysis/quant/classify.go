@@ -1002,53 +1002,30 @@ func (c *classifier) unplaced() {
 // same walk over the tensors adds up the Hub's count for hub, so the
 // ~92,000 rows of a large checkpoint are read once.
 func (c *classifier) summarize() {
-	var bufs, sides capped
-	var belems, selems, sbytes, stored uint64
-	quantizedParams := 0
 	hs := &c.hubSums
 	hs.h = parseHubConfig(c.cfg)
-	var byDType dtypeSums
-	for i := range c.out {
-		t := &c.out[i]
-		elems := t.Elements()
-		stored += elems
-		switch {
-		case t.Kind == Buffer:
-			bufs.add(t.Name)
-			belems += elems
-		case t.Kind == Parameter && t.Scheme != "" && t.Scheme != SchemeUnknown:
-			quantizedParams++
-		case t.Kind == Side:
-			sides.add(t.Name)
-			selems += elems
-			sbytes += t.Bytes()
-		}
-		n := hs.h.countCoded(t.Tensor, c.code(i), elems)
-		if n > 0 {
-			byDType.add(t.DType, n)
-			hs.total += n
-		}
-		switch {
-		case t.Kind == Parameter && t.DuplicateOf != "":
-			hs.dup += n
-		case t.Kind == Parameter:
-			hs.params += n
-			hs.logical += t.LogicalParams
-			if n != t.LogicalParams {
-				hs.paramNames.add(t.Name)
-			}
-		case t.Kind == Side:
-			hs.side += n
-			if n > 0 {
-				hs.sideNames.add(t.Name)
-			}
-		case t.Kind == Buffer:
-			hs.buf += n
-			if n > 0 {
-				hs.bufNames.add(t.Name)
-			}
-		}
+	var w walkSums
+	if n := len(c.out); n >= parallelTable {
+		// Two halves on two goroutines: the sums add up the same either
+		// way, and the halves' evidence lists are joined in order.
+		var second walkSums
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			c.walk(&second, n/2, n, &hs.h)
+		}()
+		c.walk(&w, 0, n/2, &hs.h)
+		<-done
+		w.merge(&second)
+	} else {
+		c.walk(&w, 0, len(c.out), &hs.h)
 	}
+	bufs, sides := w.bufs, w.sides
+	belems, selems, sbytes, stored := w.belems, w.selems, w.sbytes, w.stored
+	quantizedParams := w.quantizedParams
+	hs.total, hs.params, hs.logical, hs.side, hs.buf, hs.dup = w.total, w.params, w.logical, w.side, w.buf, w.dup
+	hs.paramNames, hs.sideNames, hs.bufNames = w.paramNames, w.sideNames, w.bufNames
+	byDType := w.byDType
 	hs.byDType = byDType.m()
 	if sides.n > 0 {
 		c.add(findings.Info, "quant_side_tensors", fmt.Sprintf("%d quantization side tensors (%d elements, %d bytes: scales, zeros, group indices, quantization state) are shown but not counted as parameters; a count of every stored element, as safetensors totals give, is %d", sides.n, selems, sbytes, stored), sides.list()...)
@@ -1081,6 +1058,85 @@ func (c *classifier) summarize() {
 		if len(ignored) > 0 {
 			c.add(findings.Warning, "quantized_but_excluded", fmt.Sprintf("%d weights are stored packed although config.json excludes their modules from quantization (ignore / modules_to_not_convert)", len(ignored)), capList(ignored)...)
 		}
+	}
+}
+
+// walkSums is what summarize adds up over the rows: its own totals and
+// the Hub's.
+type walkSums struct {
+	bufs, sides                            capped
+	belems, selems, sbytes, stored         uint64
+	quantizedParams                        int
+	total, params, logical, side, buf, dup uint64
+	paramNames, sideNames, bufNames        capped
+	byDType                                dtypeSums
+}
+
+// walk adds rows lo to hi-1 into w; it only reads the rows.
+func (c *classifier) walk(w *walkSums, lo, hi int, h *hubConfig) {
+	for i := lo; i < hi; i++ {
+		t := &c.out[i]
+		elems := t.Elements()
+		w.stored += elems
+		switch {
+		case t.Kind == Buffer:
+			w.bufs.add(t.Name)
+			w.belems += elems
+		case t.Kind == Parameter && t.Scheme != "" && t.Scheme != SchemeUnknown:
+			w.quantizedParams++
+		case t.Kind == Side:
+			w.sides.add(t.Name)
+			w.selems += elems
+			w.sbytes += t.Bytes()
+		}
+		n := h.countCoded(t.Tensor, c.code(i), elems)
+		if n > 0 {
+			w.byDType.add(t.DType, n)
+			w.total += n
+		}
+		switch {
+		case t.Kind == Parameter && t.DuplicateOf != "":
+			w.dup += n
+		case t.Kind == Parameter:
+			w.params += n
+			w.logical += t.LogicalParams
+			if n != t.LogicalParams {
+				w.paramNames.add(t.Name)
+			}
+		case t.Kind == Side:
+			w.side += n
+			if n > 0 {
+				w.sideNames.add(t.Name)
+			}
+		case t.Kind == Buffer:
+			w.buf += n
+			if n > 0 {
+				w.bufNames.add(t.Name)
+			}
+		}
+	}
+}
+
+// merge adds the sums of the rows after w's into w.
+func (w *walkSums) merge(o *walkSums) {
+	w.bufs.merge(&o.bufs)
+	w.sides.merge(&o.sides)
+	w.paramNames.merge(&o.paramNames)
+	w.sideNames.merge(&o.sideNames)
+	w.bufNames.merge(&o.bufNames)
+	w.belems += o.belems
+	w.selems += o.selems
+	w.sbytes += o.sbytes
+	w.stored += o.stored
+	w.quantizedParams += o.quantizedParams
+	w.total += o.total
+	w.params += o.params
+	w.logical += o.logical
+	w.side += o.side
+	w.buf += o.buf
+	w.dup += o.dup
+	for k, d := range o.byDType.d {
+		w.byDType.add(d, o.byDType.n[k])
 	}
 }
 

@@ -413,6 +413,16 @@ func (l *capped) add(name string) {
 	l.n++
 }
 
+// merge appends the list that follows l's.
+func (l *capped) merge(o *capped) {
+	for _, name := range o.names {
+		if len(l.names) < capNames {
+			l.names = append(l.names, name)
+		}
+	}
+	l.n += o.n
+}
+
 // list is capList of the whole list.
 func (l *capped) list() []string {
 	if l.n <= capNames {
