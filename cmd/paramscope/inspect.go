@@ -7,6 +7,7 @@ import (
 	"path"
 
 	"github.com/paramscope/paramscope/analysis"
+	"github.com/paramscope/paramscope/analysis/findings"
 	"github.com/paramscope/paramscope/reader"
 )
 
@@ -15,7 +16,10 @@ type inspectOptions struct {
 	format  format
 	tensors bool
 	filter  string
-	limits  reader.Limits
+	// verifyTied reads the two tensors of a tied pair stored twice and
+	// compares their bytes: the one time inspect reads tensor data.
+	verifyTied bool
+	limits     reader.Limits
 }
 
 // runInspect reads each path's headers, analyses them and writes one report
@@ -27,6 +31,7 @@ func runInspect(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	addFormatFlag(fs, &opt.format)
 	fs.BoolVar(&opt.tensors, "tensors", false, "list every tensor: name, dtype, shape, elements, bytes, file")
 	fs.StringVar(&opt.filter, "filter", "", "list only tensors whose name matches this glob (path.Match syntax, e.g. 'h.0.*'); implies --tensors")
+	fs.BoolVar(&opt.verifyTied, "verify-tied", false, "when config.json ties lm_head to the embedding but the file stores both, read the two tensors and compare their bytes (reads tensor data; complete files only)")
 	addLimitFlags(fs, &opt.limits)
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -51,6 +56,9 @@ func runInspect(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		Filter:        opt.filter,
 	}
 	var lastErr error
+	// tiedProblems counts tied copies whose bytes differ: with
+	// --verify-tied that is a check that failed (exit 1).
+	tiedProblems := 0
 	for _, p := range paths {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -68,6 +76,14 @@ func runInspect(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		// The summary skips the per-tensor diff, which inspect does not show
 		// and which dominates the analysis of a 92,000-tensor checkpoint.
 		a := analysis.AnalyzeSummary(ck.Tensors, ck.Config)
+		if opt.verifyTied {
+			for _, f := range verifyTied(ck, a.Quant) {
+				a.Findings = append(a.Findings, f)
+				if f.Level == findings.Problem {
+					tiedProblems++
+				}
+			}
+		}
 		rep.Checkpoints = append(rep.Checkpoints, newCheckpointReport(ck, a, rep.ListTensors, opt.filter))
 	}
 
@@ -82,6 +98,8 @@ func runInspect(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		writeTextWarnings(stderr, rep)
 	}
 	switch {
+	case len(rep.Errors) == 0 && tiedProblems > 0:
+		return problemError("inspect: --verify-tied: %d tied pair(s) stored with different bytes", tiedProblems)
 	case len(rep.Errors) == 0:
 		return nil
 	case len(paths) == 1:

@@ -206,6 +206,14 @@ func TestInspectGoldens(t *testing.T) {
 		{"inspect_gptq_filter_json", []string{"inspect", "--format", "json", "--filter", "model.layers.0.self_attn.q_proj.*", "testdata/models/quant-llama-2-7b-gptq"}},
 		{"inspect_deepseek_v3_markdown", []string{"inspect", "--format", "markdown", "testdata/models/deepseek-v3"}},
 		{"inspect_tied_duplicate", []string{"inspect", "--format", "markdown", "testdata/models/tiny-llama-tied-dup"}},
+		// --verify-tied reads the two tied tensors of a complete file: equal
+		// bytes are an info finding (exit 0), different ones a problem (exit 1).
+		{"inspect_verify_tied_same", []string{"inspect", "--verify-tied", "testdata/models/tiny-llama-tied-dup"}},
+		{"inspect_verify_tied_differ", []string{"inspect", "--verify-tied", "testdata/models/tiny-llama-tied-differ"}},
+		{"inspect_verify_tied_stub", []string{"inspect", "--verify-tied", "testdata/models/qwen3-0.6b"}},
+		{"inspect_gptq_markdown", []string{"inspect", "--format", "markdown", "testdata/models/quant-llama-2-7b-gptq"}},
+		{"inspect_gptq_json", []string{"inspect", "--format", "json", "testdata/models/quant-llama-2-7b-gptq"}},
+		{"inspect_gpt_oss_20b_text", []string{"inspect", "testdata/models/quant-gpt-oss-20b"}},
 		{"inspect_missing", []string{"inspect", "testdata/models/no-such-model"}},
 		{"inspect_lfs_pointer", []string{"inspect", "cmd/paramscope/testdata/bad/lfs-pointer.safetensors"}},
 		{"inspect_truncated", []string{"inspect", "cmd/paramscope/testdata/bad/truncated.safetensors"}},

@@ -257,6 +257,10 @@ func textCheckpoint(w *bufio.Writer, c *checkpointReport, listTensors bool) {
 	}
 	tt.write(w)
 
+	if q := c.Quantization; q != nil {
+		writeQuantText(w, q)
+	}
+
 	if c.Architecture != nil || c.Formula != nil {
 		w.WriteString("\n")
 		if c.Architecture != nil {
@@ -555,6 +559,10 @@ func mdCheckpoint(w *bufio.Writer, c *checkpointReport, listTensors bool) {
 	fmt.Fprintf(w, "| buffers | %s (%s elements) | %s |\n", comma(uint64(t.BufferTensors)), comma(t.BufferElements), humanize.IBytes(t.BufferBytes))
 	if t.DuplicateTensors > 0 {
 		fmt.Fprintf(w, "| tied duplicates (counted once) | %s (%s elements) | |\n", comma(uint64(t.DuplicateTensors)), comma(t.DuplicateParams))
+	}
+
+	if q := c.Quantization; q != nil {
+		writeQuantMarkdown(w, q)
 	}
 
 	if c.Architecture != nil || c.Formula != nil {

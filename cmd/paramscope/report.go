@@ -70,6 +70,9 @@ type checkpointReport struct {
 	TotalElements uint64       `json:"total_elements"`
 	TotalBytes    uint64       `json:"total_bytes"`
 	Totals        quant.Totals `json:"totals"`
+	// Quantization says how quantized parameters are packed and what one
+	// parameter really costs; absent when nothing is quantized.
+	Quantization *quantReport `json:"quantization,omitempty"`
 
 	Architecture *analysis.Architecture `json:"architecture,omitempty"`
 	Formula      *formulaHeadline       `json:"formula,omitempty"`
@@ -248,6 +251,7 @@ func newCheckpointReport(ck *reader.Checkpoint, a *analysis.Analysis, listTensor
 	r.DTypes, r.TotalElements, r.TotalBytes = dtypeTable(classified)
 
 	if a != nil {
+		r.Quantization = newQuantReport(a.Quant)
 		if a.Arch != nil {
 			// The architecture's findings are already among a.Findings;
 			// the copy keeps the document from listing them twice.
