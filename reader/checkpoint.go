@@ -45,8 +45,15 @@ type Index struct {
 	// TotalSize is metadata.total_size, when present as an integer.
 	TotalSize    uint64
 	HasTotalSize bool
-	// WeightMap maps tensor name to shard name, as in the file.
+	// WeightMap maps tensor name to shard name, as in the file. ParseIndex
+	// always fills it; Open fills it only when a shard did not match the
+	// index by name count and fingerprint and the exact per-name check ran
+	// (the map is ~5 MB for a 90,000-entry index, and nothing else needs
+	// it): read Entries for the number of entries.
 	WeightMap map[string]string
+	// Entries is the number of weight_map entries (distinct tensor names),
+	// set by ParseIndex and Open alike.
+	Entries int
 	// Shards are the distinct shard names in first-seen order.
 	Shards []string
 	// Metadata keeps the other metadata keys as raw JSON text.

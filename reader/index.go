@@ -33,8 +33,8 @@ type indexExtra struct {
 	sums []uint64
 	// buildMap, when not nil, fills Index.WeightMap, which parseIndexFast
 	// left to be built later: the names are known distinct, so building
-	// the map cannot fail, and Open runs it while shards are read. Nothing
-	// may read WeightMap before it has returned.
+	// the map cannot fail. Open runs it only when a shard fails its
+	// fingerprint check and the exact per-name check needs the map.
 	buildMap func()
 }
 
@@ -230,6 +230,7 @@ func readWeightMap(dec *jsontext.Decoder, data []byte, idx *Index, extra *indexE
 		}
 	}
 	idx.WeightMap = wm
+	idx.Entries = len(wm)
 	return nil
 }
 

@@ -250,9 +250,12 @@ func fastWeightMap(data []byte, d string, i int, idx *Index, extra *indexExtra, 
 		}
 		return wm
 	}
+	// Strictly increasing names are distinct (and a duplicate below sends
+	// the index to the full parser), so this is the number of names.
+	idx.Entries = len(shards)
 	if sorted {
 		// The map only serves Index.WeightMap and the exact checks after a
-		// fingerprint mismatch, so Open builds it while the shards are read.
+		// fingerprint mismatch, so Open builds it only if one happens.
 		extra.buildMap = func() { idx.WeightMap = build() }
 		return i, true
 	}

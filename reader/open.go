@@ -233,17 +233,6 @@ func openIndexed(ctx context.Context, ck *Checkpoint, m *modelDir, f *os.File, d
 	if err != nil {
 		return nil, err
 	}
-	mapBuilt := make(chan struct{})
-	if extra.buildMap != nil {
-		go func() {
-			extra.buildMap()
-			close(mapBuilt)
-		}()
-	} else {
-		close(mapBuilt)
-	}
-	// Whatever the outcome, the map is complete before Open returns.
-	defer func() { <-mapBuilt }()
 	ck.Index = idx
 	ck.Chosen = fmt.Sprintf("%s (index, %d shards)", indexName, len(idx.Shards))
 	if len(idx.Shards) == 1 {
@@ -275,8 +264,6 @@ func openIndexed(ctx context.Context, ck *Checkpoint, m *modelDir, f *os.File, d
 		ahead.wait()
 		slab = ahead.slab
 	}
-	// From here on the weight map may be read.
-	<-mapBuilt
 	for i, f := range files {
 		if ahead != nil {
 			if j, ok := slices.BinarySearch(ahead.names, f); ok {
@@ -313,6 +300,12 @@ func openIndexed(ctx context.Context, ck *Checkpoint, m *modelDir, f *os.File, d
 		if fingerprintMatches(h, expected[i], extra.sums[order[i]]) {
 			results[i] = shardCheck{matched: expected[i]}
 			continue
+		}
+		// The exact check needs the weight map, which a fast parse
+		// leaves unbuilt until a shard first needs it.
+		if extra.buildMap != nil {
+			extra.buildMap()
+			extra.buildMap = nil
 		}
 		results[i] = checkShardAgainstIndex(idx.WeightMap, files[i], h)
 	}

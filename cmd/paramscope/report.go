@@ -226,7 +226,7 @@ func newCheckpointReport(ck *reader.Checkpoint, a *analysis.Analysis, listTensor
 	if ix := ck.Index; ix != nil {
 		r.Index = &indexReport{
 			File:         ix.File,
-			Entries:      len(ix.WeightMap),
+			Entries:      ix.Entries,
 			Shards:       len(ix.Shards),
 			TotalSize:    ix.TotalSize,
 			HasTotalSize: ix.HasTotalSize,
