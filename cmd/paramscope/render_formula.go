@@ -8,7 +8,6 @@ import (
 	"io"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/dustin/go-humanize"
 
@@ -96,48 +95,6 @@ func fmlRanges(xs []int) string {
 	return strings.Join(parts, ", ")
 }
 
-// fmlTable lays out cells in columns two spaces apart, indented by two
-// spaces; right-aligned columns hold numbers. Widths count runes.
-type fmlTable struct {
-	right []bool
-	rows  [][]string
-}
-
-func (t *fmlTable) add(cells ...string) { t.rows = append(t.rows, cells) }
-
-func (t *fmlTable) write(w *bufio.Writer) {
-	var width []int
-	for _, r := range t.rows {
-		for i, c := range r {
-			if i >= len(width) {
-				width = append(width, 0)
-			}
-			width[i] = max(width[i], utf8.RuneCountInString(c))
-		}
-	}
-	for _, r := range t.rows {
-		last := len(r) - 1
-		for last > 0 && r[last] == "" {
-			last--
-		}
-		w.WriteString("  ")
-		for i, c := range r[:last+1] {
-			if i > 0 {
-				w.WriteString("  ")
-			}
-			pad := width[i] - utf8.RuneCountInString(c)
-			right := i < len(t.right) && t.right[i]
-			if right {
-				w.WriteString(strings.Repeat(" ", pad))
-			}
-			w.WriteString(c)
-			if !right && i < last {
-				w.WriteString(strings.Repeat(" ", pad))
-			}
-		}
-		w.WriteString("\n")
-	}
-}
 
 // renderFormulaText writes r for people.
 func renderFormulaText(w io.Writer, r *formulaReport) error {
@@ -164,7 +121,7 @@ func textFormula(w *bufio.Writer, c *formulaEntry, allLayers bool) {
 	}
 	w.WriteString("\n\n")
 
-	t := &fmlTable{right: []bool{false, true, false}}
+	t := &textTable{right: []bool{false, true, false}}
 	t.add("textbook 12lh² + 13lh + Vh", fmlComma(f.Textbook))
 	t.add("approximation 12lh²", fmlComma(f.Approx))
 	t.add("actual parameters", fmlComma(f.Actual))
@@ -175,7 +132,7 @@ func textFormula(w *bufio.Writer, c *formulaEntry, allLayers bool) {
 	t.write(w)
 
 	w.WriteString("\nTerms\n")
-	t = &fmlTable{right: []bool{false, false, true, true, true, false}}
+	t = &textTable{right: []bool{false, false, true, true, true, false}}
 	t.add("term", "textbook formula", "textbook", "checkpoint", "difference", "cause")
 	for _, x := range f.Terms {
 		tb, diff := fmlComma(x.Textbook), fmlSigned(x.Diff)
@@ -212,7 +169,7 @@ func textFormula(w *bufio.Writer, c *formulaEntry, allLayers bool) {
 	textDiffRows(w, f.Outside)
 
 	w.WriteString("\nAssumptions of the textbook formula\n")
-	t = &fmlTable{}
+	t = &textTable{}
 	for _, x := range f.Assumptions {
 		mark := "broken"
 		if x.Holds {
@@ -228,7 +185,7 @@ func textFormula(w *bufio.Writer, c *formulaEntry, allLayers bool) {
 	fmt.Fprintf(w, "  %s\n", escapeLine(cf.Symbolic))
 	fmt.Fprintf(w, "  = %s\n", escapeLine(cf.Numeric))
 	fmt.Fprintf(w, "  = %s (actual %s, residual %s)\n", fmlComma(cf.Total), fmlComma(f.Actual), fmlSigned(cf.Residual))
-	t = &fmlTable{right: []bool{false, true, false}}
+	t = &textTable{right: []bool{false, true, false}}
 	for _, s := range cf.Symbols {
 		t.add(s.Symbol, fmlComma(s.Value), s.Meaning)
 	}
@@ -257,7 +214,7 @@ func textFormula(w *bufio.Writer, c *formulaEntry, allLayers bool) {
 // textDiffRows writes per-tensor diff rows; a row holding several tensors
 // continues on the next lines.
 func textDiffRows(w *bufio.Writer, rows []analysis.TensorDiff) {
-	t := &fmlTable{right: []bool{false, false, true, false, false, true, false, false}}
+	t := &textTable{right: []bool{false, false, true, false, false, true, false, false}}
 	t.add("textbook", "expected", "params", "checkpoint", "shape", "params", "status", "note")
 	for _, d := range rows {
 		exp, ep := "", ""
