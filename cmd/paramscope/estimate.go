@@ -94,34 +94,25 @@ func runEstimate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return renderEstimate(stdout, opt.format, rep)
 	}
 
-	var lastErr error
-	for _, p := range paths {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
+	run, err := eachPath(ctx, paths, stderr, func(p string) error {
 		r, err := estimateCheckpoint(ctx, p, opt.limits, w)
 		if err != nil {
-			lastErr = err
-			rep.Errors = append(rep.Errors, estPathError{Path: p, Error: err.Error()})
-			if len(paths) > 1 {
-				fmt.Fprintf(stderr, "paramscope: %s\n", escapeLine(err.Error()))
-			}
-			continue
+			return err
 		}
 		rep.Estimates = append(rep.Estimates, newEstimateEntry(p, true, r))
+		return nil
+	}, func(p string, err error) {
+		rep.Errors = append(rep.Errors, estPathError{Path: p, Error: err.Error()})
+	})
+	if err != nil {
+		return err
 	}
 	if len(rep.Estimates) > 0 || opt.format != formatText {
 		if err := renderEstimate(stdout, opt.format, rep); err != nil {
 			return err
 		}
 	}
-	if lastErr != nil {
-		if len(paths) > 1 {
-			return inputError(fmt.Errorf("estimate: %d of %d paths could not be estimated", len(rep.Errors), len(paths)))
-		}
-		return inputError(lastErr)
-	}
-	return nil
+	return run.err("estimate", "estimated")
 }
 
 // estimateCheckpoint reads one checkpoint's headers, infers its

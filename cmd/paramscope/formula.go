@@ -73,22 +73,19 @@ func runFormula(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return usageErrorf("formula: no path given (a .safetensors file, a *.safetensors.index.json, or a model folder)")
 	}
 	rep := &formulaReport{SchemaVersion: schemaVersion, Command: "formula", AllLayers: opt.allLayers, Checkpoints: []*formulaEntry{}}
-	var lastErr error
-	for _, p := range paths {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
+	run, err := eachPath(ctx, paths, stderr, func(p string) error {
 		ck, err := reader.Open(ctx, p, opt.limits)
 		if err != nil {
-			lastErr = err
-			rep.Errors = append(rep.Errors, pathError{Path: p, Error: err.Error()})
-			if len(paths) > 1 {
-				fmt.Fprintf(stderr, "paramscope: %s\n", escapeLine(err.Error()))
-			}
-			continue
+			return err
 		}
 		a := analysis.Analyze(ck.Tensors, ck.Config)
 		rep.Checkpoints = append(rep.Checkpoints, newFormulaEntry(p, ck, a, opt.allLayers))
+		return nil
+	}, func(p string, err error) {
+		rep.Errors = append(rep.Errors, pathError{Path: p, Error: err.Error()})
+	})
+	if err != nil {
+		return err
 	}
 	if len(rep.Checkpoints) > 0 || opt.format != formatText {
 		if err := renderFormula(stdout, opt.format, rep); err != nil {
@@ -106,14 +103,7 @@ func runFormula(ctx context.Context, args []string, stdout, stderr io.Writer) er
 			}
 		}
 	}
-	switch {
-	case len(rep.Errors) == 0:
-		return nil
-	case len(paths) == 1:
-		return inputError(lastErr)
-	default:
-		return inputError(fmt.Errorf("formula: %d of %d paths could not be read", len(rep.Errors), len(paths)))
-	}
+	return run.err("formula", "read")
 }
 
 // newFormulaEntry gathers one checkpoint's comparison. Without

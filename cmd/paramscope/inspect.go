@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"path"
 
@@ -55,23 +54,13 @@ func runInspect(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		ListTensors:   opt.tensors || opt.filter != "",
 		Filter:        opt.filter,
 	}
-	var lastErr error
 	// tiedProblems counts tied copies whose bytes differ: with
 	// --verify-tied that is a check that failed (exit 1).
 	tiedProblems := 0
-	for _, p := range paths {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
+	run, err := eachPath(ctx, paths, stderr, func(p string) error {
 		ck, err := reader.Open(ctx, p, opt.limits)
 		if err != nil {
-			lastErr = err
-			rep.Errors = append(rep.Errors, pathError{Path: p, Error: err.Error()})
-			if len(paths) > 1 {
-				// With several paths, say which one failed now and keep going.
-				fmt.Fprintf(stderr, "paramscope: %s\n", escapeLine(err.Error()))
-			}
-			continue
+			return err
 		}
 		// The summary skips the per-tensor diff, which inspect does not show
 		// and which dominates the analysis of a 92,000-tensor checkpoint.
@@ -85,6 +74,12 @@ func runInspect(ctx context.Context, args []string, stdout, stderr io.Writer) er
 			}
 		}
 		rep.Checkpoints = append(rep.Checkpoints, newCheckpointReport(ck, a, rep.ListTensors, opt.filter))
+		return nil
+	}, func(p string, err error) {
+		rep.Errors = append(rep.Errors, pathError{Path: p, Error: err.Error()})
+	})
+	if err != nil {
+		return err
 	}
 
 	// With one unreadable path and nothing else there is no report to write:
@@ -97,14 +92,8 @@ func runInspect(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if opt.format == formatText {
 		writeTextWarnings(stderr, rep)
 	}
-	switch {
-	case len(rep.Errors) == 0 && tiedProblems > 0:
+	if run.failed == 0 && tiedProblems > 0 {
 		return problemError("inspect: --verify-tied: %d tied pair(s) stored with different bytes", tiedProblems)
-	case len(rep.Errors) == 0:
-		return nil
-	case len(paths) == 1:
-		return inputError(lastErr)
-	default:
-		return inputError(fmt.Errorf("inspect: %d of %d paths could not be read", len(rep.Errors), len(paths)))
 	}
+	return run.err("inspect", "read")
 }

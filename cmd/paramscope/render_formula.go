@@ -95,7 +95,6 @@ func fmlRanges(xs []int) string {
 	return strings.Join(parts, ", ")
 }
 
-
 // renderFormulaText writes r for people.
 func renderFormulaText(w io.Writer, r *formulaReport) error {
 	bw := bufio.NewWriter(w)
