@@ -33,9 +33,10 @@ type indexExtra struct {
 	sums []uint64
 	// buildMap, when not nil, fills Index.WeightMap, which parseIndexFast
 	// left to be built later: the names are known distinct, so building
-	// the map cannot fail. Open runs it only when a shard fails its
+	// the map fails only if the index's bytes changed since the parse (an
+	// error naming the index). Open runs it only when a shard fails its
 	// fingerprint check and the exact per-name check needs the map.
-	buildMap func()
+	buildMap func() error
 }
 
 // parseIndex is ParseIndex, also returning per-shard entry counts.

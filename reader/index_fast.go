@@ -1,8 +1,11 @@
 package reader
 
 import (
+	"errors"
 	"hash/maphash"
 	"math"
+	"runtime/debug"
+	"slices"
 	"strings"
 	"unicode/utf8"
 	"unsafe"
@@ -31,8 +34,8 @@ func parseIndexFast(data []byte, name string, lim Limits) (idx *Index, extra *in
 		return nil, nil, false
 	}
 	// Scanned as a string without a copy; nothing kept refers to it: tensor
-	// names are copied into one arena, shard names into their own strings,
-	// so the index's bytes do not outlive the parse.
+	// names are copied when the map is built, shard names into their own
+	// strings, so the index's bytes do not outlive the parse.
 	d := unsafe.String(unsafe.SliceData(data), len(data))
 	i := skipSpace(d, 0)
 	if i >= len(d) || d[i] != '{' {
@@ -158,20 +161,22 @@ func fastMetadata(d string, i int, idx *Index) (int, bool) {
 }
 
 // fastWeightMap reads the value of "weight_map" at d[i] into idx and extra,
-// with the same results as readWeightMap.
+// with the same results as readWeightMap. It keeps nothing per entry: the
+// counts and fingerprints are all Open needs when every shard matches, so
+// the map itself (and a copy of every name) is built by weightMapAt only
+// when asked for (extra.buildMap), or at once for an unsorted index, whose
+// names must be proved distinct.
 func fastWeightMap(data []byte, d string, i int, idx *Index, extra *indexExtra, lim Limits) (int, bool) {
 	if i >= len(d) || d[i] != '{' {
 		return 0, false
 	}
+	at := i
 	i = skipSpace(d, i+1)
-	hint := weightMapHint(data)
-	// offs[2k], offs[2k+1]: where entry k's tensor name starts and ends in
-	// d; shards[k]: its position in idx.Shards.
-	offs := make([]int32, 0, 2*hint)
-	shards := make([]int32, 0, hint)
-	total := 0
+	entries := 0
 	shardIndex := make(map[string]int32)
 	last := int32(-1)
+	sorted := true
+	prev := ""
 	for {
 		tensor, j, ok := fastString(d, i)
 		if !ok {
@@ -205,11 +210,14 @@ func fastWeightMap(data []byte, d string, i int, idx *Index, extra *indexExtra, 
 		last = k
 		extra.perShard[k]++
 		extra.sums[k] += maphash.String(nameSeed, tensor)
-		// fastString's text is d[i+1 : i+1+len(tensor)].
-		from := int32(i + 1)
-		offs = append(offs, from, from+int32(len(tensor)))
-		shards = append(shards, k)
-		total += len(tensor)
+		// Writers sort weight_map by name (json.dumps with sort_keys), and
+		// names in strictly increasing order are distinct: no set needed
+		// to prove there is no duplicate.
+		if entries > 0 && tensor <= prev {
+			sorted = false
+		}
+		prev = tensor
+		entries++
 		j = skipSpace(d, j)
 		if j >= len(d) {
 			return 0, false
@@ -223,47 +231,100 @@ func fastWeightMap(data []byte, d string, i int, idx *Index, extra *indexExtra, 
 		}
 		i = skipSpace(d, j+1)
 	}
-	// One copy of every tensor name, back to back, sized exactly.
-	arena := make([]byte, 0, total)
-	sorted := true
-	prev := ""
-	for k := 0; k < len(offs); k += 2 {
-		t := d[offs[k]:offs[k+1]]
-		// Writers sort weight_map by name (json.dumps with sort_keys), and
-		// names in strictly increasing order are distinct: no set needed
-		// to prove there is no duplicate.
-		if k > 0 && t <= prev {
-			sorted = false
-		}
-		prev = t
-		arena = append(arena, t...)
-	}
-	names := unsafe.String(unsafe.SliceData(arena), len(arena))
-	build := func() map[string]string {
-		wm := make(map[string]string, len(shards))
-		at := 0
-		for k, s := range shards {
-			n := int(offs[2*k+1] - offs[2*k])
-			// Every entry for a shard shares its one string.
-			wm[names[at:at+n]] = idx.Shards[s]
-			at += n
-		}
-		return wm
-	}
-	// Strictly increasing names are distinct (and a duplicate below sends
-	// the index to the full parser), so this is the number of names.
-	idx.Entries = len(shards)
+	idx.Entries = entries
 	if sorted {
 		// The map only serves Index.WeightMap and the exact checks after a
-		// fingerprint mismatch, so Open builds it only if one happens.
-		extra.buildMap = func() { idx.WeightMap = build() }
+		// fingerprint mismatch, so it is built only if one of them asks.
+		extra.buildMap = func() error {
+			wm, err := weightMapAt(data, at, idx, extra)
+			if err != nil {
+				return err
+			}
+			idx.WeightMap = wm
+			return nil
+		}
 		return i, true
 	}
-	wm := build()
-	if len(wm) != len(shards) {
+	wm, err := weightMapAt(data, at, idx, extra)
+	if err != nil {
 		// A duplicate: the full parser names it.
 		return 0, false
 	}
 	idx.WeightMap = wm
 	return i, true
+}
+
+// errIndexChanged is weightMapAt's answer when the weight_map no longer
+// holds what fastWeightMap counted.
+var errIndexChanged = errors.New("weight_map changed while being read")
+
+// weightMapAt builds the weight map from the weight_map object at data[at],
+// which fastWeightMap accepted, copying every name. data may be a mapping
+// of a file that has changed or shrunk since (Open builds the map late), so
+// a fault is an error and so is any difference from what fastWeightMap
+// counted: the set of shards, the entries and fingerprints per shard, or a
+// duplicate name.
+func weightMapAt(data []byte, at int, idx *Index, extra *indexExtra) (wm map[string]string, err error) {
+	changed := func() error {
+		return errorf(ErrMalformed, idx.File, -1, "", "changed while being read (%v)", errIndexChanged)
+	}
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() {
+		if r := recover(); r != nil {
+			if _, fault := r.(interface{ Addr() uintptr }); !fault {
+				panic(r)
+			}
+			wm, err = nil, changed()
+		}
+	}()
+	d := unsafe.String(unsafe.SliceData(data), len(data))
+	shardIndex := make(map[string]int, len(idx.Shards))
+	for k, s := range idx.Shards {
+		shardIndex[s] = k
+	}
+	perShard := make([]int, len(idx.Shards))
+	sums := make([]uint64, len(idx.Shards))
+	wm = make(map[string]string, idx.Entries)
+	if at >= len(d) || d[at] != '{' {
+		return nil, changed()
+	}
+	i := skipSpace(d, at+1)
+	for {
+		tensor, j, ok := fastString(d, i)
+		if !ok {
+			return nil, changed()
+		}
+		j = skipSpace(d, j)
+		if j >= len(d) || d[j] != ':' {
+			return nil, changed()
+		}
+		shard, j, ok := fastString(d, skipSpace(d, j+1))
+		if !ok {
+			return nil, changed()
+		}
+		k, known := shardIndex[shard]
+		if !known {
+			return nil, changed()
+		}
+		perShard[k]++
+		sums[k] += maphash.String(nameSeed, tensor)
+		// Every entry for a shard shares its one string; the name is
+		// copied, as the index's bytes do not outlive the parse.
+		wm[strings.Clone(tensor)] = idx.Shards[k]
+		j = skipSpace(d, j)
+		if j >= len(d) {
+			return nil, changed()
+		}
+		if d[j] == '}' {
+			break
+		}
+		if d[j] != ',' {
+			return nil, changed()
+		}
+		i = skipSpace(d, j+1)
+	}
+	if len(wm) != idx.Entries || !slices.Equal(perShard, extra.perShard) || !slices.Equal(sums, extra.sums) {
+		return nil, changed()
+	}
+	return wm, nil
 }
