@@ -124,7 +124,7 @@ func printUsage(w io.Writer) {
 }
 
 func runVersion(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("version", "paramscope version", stderr)
+	fs := newFlagSet("version", "paramscope version", stdout)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -133,12 +133,15 @@ func runVersion(ctx context.Context, args []string, stdout, stderr io.Writer) er
 }
 
 // newFlagSet returns a flag set that reports errors instead of exiting.
-func newFlagSet(name, usage string, stderr io.Writer) *pflag.FlagSet {
+// With ContinueOnError pflag calls Usage only for -h/--help, so the help
+// text goes to stdout, where a reader asked for it (paramscope inspect
+// --help | less); errors are returned and printed by run on stderr.
+func newFlagSet(name, usage string, stdout io.Writer) *pflag.FlagSet {
 	fs := pflag.NewFlagSet(name, pflag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs.SetOutput(stdout)
 	fs.SortFlags = false
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: %s\n\nFlags:\n", usage)
+		fmt.Fprintf(stdout, "Usage: %s\n\nFlags:\n", usage)
 		fs.PrintDefaults()
 	}
 	return fs

@@ -89,8 +89,12 @@ func TestHelpEveryCommand(t *testing.T) {
 				if code != exitOK {
 					t.Errorf("got exit %d, want 0 (stderr %q)", code, stderr.String())
 				}
-				if want := "Usage: paramscope " + c.name; !strings.Contains(stderr.String(), want) {
-					t.Errorf("got help %q, want it to contain %q", stderr.String(), want)
+				// Help that was asked for goes to stdout, so it can be paged.
+				if want := "Usage: paramscope " + c.name; !strings.Contains(stdout.String(), want) {
+					t.Errorf("got help %q on stdout, want it to contain %q", stdout.String(), want)
+				}
+				if stderr.Len() != 0 {
+					t.Errorf("got stderr %q, want nothing", stderr.String())
 				}
 			})
 		}

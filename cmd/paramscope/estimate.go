@@ -57,7 +57,7 @@ var (
 // each checkpoint, or for the hyper-parameters given as flags.
 func runEstimate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var opt estimateOptions
-	fs := newFlagSet("estimate", "paramscope estimate PATH... [flags]\n       paramscope estimate --layers L --hidden H --vocab V --heads A [flags]", stderr)
+	fs := newFlagSet("estimate", "paramscope estimate PATH... [flags]\n       paramscope estimate --layers L --hidden H --vocab V --heads A [flags]", stdout)
 	addEstimateFlags(fs, &opt)
 	if err := parseFlags(fs, args); err != nil {
 		return err

@@ -61,7 +61,7 @@ type formulaWarning struct {
 // the exit code is then 3.
 func runFormula(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var opt formulaOptions
-	fs := newFlagSet("formula", "paramscope formula PATH... [flags]", stderr)
+	fs := newFlagSet("formula", "paramscope formula PATH... [flags]", stdout)
 	addFormatFlag(fs, &opt.format)
 	fs.BoolVar(&opt.allLayers, "all-layers", false, "print the per-tensor diff of every layer, not one layer of each kind")
 	addLimitFlags(fs, &opt.limits)

@@ -26,7 +26,7 @@ type inspectOptions struct {
 // skipped; the others are still inspected, and the exit code is then 3.
 func runInspect(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var opt inspectOptions
-	fs := newFlagSet("inspect", "paramscope inspect PATH... [flags]", stderr)
+	fs := newFlagSet("inspect", "paramscope inspect PATH... [flags]", stdout)
 	addFormatFlag(fs, &opt.format)
 	fs.BoolVar(&opt.tensors, "tensors", false, "list every tensor: name, dtype, shape, elements, bytes, file")
 	fs.StringVar(&opt.filter, "filter", "", "list only tensors whose name matches this glob (path.Match syntax, e.g. 'h.0.*'); implies --tensors")
