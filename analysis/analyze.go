@@ -1,6 +1,8 @@
 package analysis
 
 import (
+	"unsafe"
+
 	"github.com/paramscope/paramscope/analysis/findings"
 	"github.com/paramscope/paramscope/analysis/quant"
 	"github.com/paramscope/paramscope/reader"
@@ -77,10 +79,16 @@ func AnalyzeSummary(tensors []reader.Tensor, cfg *reader.Config) *Analysis {
 // The roles are not changed between the stages, so the sums the
 // architecture's walk gathered serve the formula's headline.
 func analyze(tensors []reader.Tensor, cfg *reader.Config, full bool) *Analysis {
+	roles := make([]TensorRole, len(tensors))
+	if len(tensors) >= parallelNames {
+		// The rows are fresh memory; their page faults are taken on the
+		// other core while Classify runs (the pointer keeps them alive).
+		go prefault(unsafe.Pointer(unsafe.SliceData(roles)), len(roles)*int(unsafe.Sizeof(TensorRole{})))
+	}
 	q := quant.Classify(tensors, cfg)
 	a := &Analysis{Quant: q, Totals: q.Totals()}
 	a.Findings = append(a.Findings, q.Findings...)
-	a.Roles = AssignRoles(q.Tensors, cfg)
+	a.Roles = assignRoles(q.Tensors, cfg, roles)
 	arch, ix := inferArchitecture(a.Roles, cfg)
 	a.Arch = arch
 	a.Findings = append(a.Findings, a.Arch.Findings...)

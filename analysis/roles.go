@@ -385,7 +385,12 @@ var bufferParams = map[string]bool{"inv_freq": true, "position_ids": true, "mask
 // is in the order of tensors; nothing is dropped: a tensor no rule explains
 // has RoleUnknown.
 func AssignRoles(tensors []quant.Tensor, cfg *reader.Config) []TensorRole {
-	out := make([]TensorRole, len(tensors))
+	return assignRoles(tensors, cfg, make([]TensorRole, len(tensors)))
+}
+
+// assignRoles is AssignRoles writing into out, zeroed rows of
+// len(tensors) that analyze may have allocated (and faulted in) early.
+func assignRoles(tensors []quant.Tensor, cfg *reader.Config, out []TensorRole) []TensorRole {
 	// Parsing the names is most of the work; large checkpoints split it in
 	// two halves, one per goroutine, each with its own interner (so a
 	// template may exist twice, with the same path and the same role).
