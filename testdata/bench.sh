@@ -58,7 +58,9 @@ min=$(head -n 1 "$tmp/wall.sorted")
 max=$(tail -n 1 "$tmp/wall.sorted")
 
 echo
-echo "paramscope inspect ${args:+$args }DIR, where DIR holds ${wrote#wrote }"
+# $wrote is "wrote N tensors in M shards to DIR".
+held=${wrote#wrote }
+echo "paramscope inspect ${args:+$args }DIR, where DIR holds ${held% to *}"
 echo "  $runs timed runs after one warm-up"
 echo "  wall time: median $median ms (min $min, max $max)"
 echo "  peak RSS:  $peak MB (largest of 5 runs)"
