@@ -30,7 +30,7 @@ const prefixLen = 8
 // Every error is an *Error wrapping ErrNotSafetensors, ErrHeaderTooLarge,
 // ErrMalformed or ErrLimit (or the I/O error from r).
 func ParseHeader(r io.ReaderAt, size int64, name string, lim Limits) (*Header, error) {
-	lim = headerLimits(lim)
+	lim = effectiveLimits(lim)
 	hb, err := readHeaderBytes(r, size, name, lim)
 	if err != nil {
 		return nil, err
@@ -64,7 +64,7 @@ type headerBytes struct {
 // readHeaderBytes reads the 8-byte length prefix and the N header bytes
 // of a file of the given size, checking N against the size and
 // lim.MaxHeaderBytes before allocating (lim already filled by
-// headerLimits).
+// effectiveLimits).
 func readHeaderBytes(r io.ReaderAt, size int64, name string, lim Limits) (*headerBytes, error) {
 	if size < 0 {
 		return nil, errorf(ErrMalformed, name, -1, "", "file size %d is negative", size)
@@ -137,28 +137,6 @@ func (hb *headerBytes) parse(lim Limits, dst []Tensor) (*Header, *Error) {
 		return nil, err
 	}
 	return h, nil
-}
-
-// headerLimits fills the zero (or negative) fields of lim with the
-// defaults.
-func headerLimits(lim Limits) Limits {
-	d := DefaultLimits()
-	if lim.MaxHeaderBytes == 0 {
-		lim.MaxHeaderBytes = d.MaxHeaderBytes
-	}
-	if lim.MaxTensors <= 0 {
-		lim.MaxTensors = d.MaxTensors
-	}
-	if lim.MaxRank <= 0 {
-		lim.MaxRank = d.MaxRank
-	}
-	if lim.MaxNameBytes <= 0 {
-		lim.MaxNameBytes = d.MaxNameBytes
-	}
-	if lim.MaxMetadataBytes <= 0 {
-		lim.MaxMetadataBytes = d.MaxMetadataBytes
-	}
-	return lim
 }
 
 // readFullAt reads len(p) bytes at off, naming a short read as a file that

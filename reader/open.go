@@ -410,7 +410,7 @@ func startShardReads(ctx context.Context, m *modelDir, names []string, lim Limit
 		cancel:  cancel,
 		done:    make(chan struct{}),
 	}
-	hlim := headerLimits(lim)
+	hlim := effectiveLimits(lim)
 	raw := make([]*headerBytes, len(names))
 	var firstBad atomic.Int64
 	firstBad.Store(int64(len(names)))

@@ -35,14 +35,6 @@ func renderFormula(w io.Writer, f format, r *formulaReport) error {
 	return renderFormulaText(w, r)
 }
 
-// fmlComma writes an unsigned count with thousands separators.
-func fmlComma(v uint64) string {
-	if v > 1<<63-1 {
-		return strconv.FormatUint(v, 10)
-	}
-	return humanize.Comma(int64(v))
-}
-
 // fmlSigned writes a difference with its sign ("+787,968", "0").
 func fmlSigned(v int64) string {
 	if v > 0 {
@@ -114,19 +106,19 @@ func textFormula(w *bufio.Writer, c *formulaEntry, allLayers bool) {
 		w.WriteString(" (header-only stub)")
 	}
 	w.WriteString("\n")
-	fmt.Fprintf(w, "  l = %s, h = %s, V = %s", fmlComma(f.L), fmlComma(f.H), fmlComma(f.V))
+	fmt.Fprintf(w, "  l = %s, h = %s, V = %s", comma(f.L), comma(f.H), comma(f.V))
 	if a.EncoderLayers.Value > 0 {
 		fmt.Fprintf(w, " (l counts %d encoder and %d decoder layers)", a.EncoderLayers.Value, a.Layers.Value)
 	}
 	w.WriteString("\n\n")
 
 	t := &textTable{right: []bool{false, true, false}}
-	t.add("textbook 12lh² + 13lh + Vh", fmlComma(f.Textbook))
-	t.add("approximation 12lh²", fmlComma(f.Approx))
-	t.add("actual parameters", fmlComma(f.Actual))
+	t.add("textbook 12lh² + 13lh + Vh", comma(f.Textbook))
+	t.add("approximation 12lh²", comma(f.Approx))
+	t.add("actual parameters", comma(f.Actual))
 	t.add("difference", fmlSigned(f.Diff), fmlPercent(f))
 	if f.Active > 0 {
-		t.add("active per token", fmlComma(f.Active), escapeLine(f.ActiveNote))
+		t.add("active per token", comma(f.Active), escapeLine(f.ActiveNote))
 	}
 	t.write(w)
 
@@ -134,11 +126,11 @@ func textFormula(w *bufio.Writer, c *formulaEntry, allLayers bool) {
 	t = &textTable{right: []bool{false, false, true, true, true, false}}
 	t.add("term", "textbook formula", "textbook", "checkpoint", "difference", "cause")
 	for _, x := range f.Terms {
-		tb, diff := fmlComma(x.Textbook), fmlSigned(x.Diff)
+		tb, diff := comma(x.Textbook), fmlSigned(x.Diff)
 		if x.Formula == "" {
 			tb = "-"
 		}
-		ck := fmlComma(x.Checkpoint)
+		ck := comma(x.Checkpoint)
 		if !x.Counted {
 			diff = "not counted"
 		}
@@ -154,13 +146,13 @@ func textFormula(w *bufio.Writer, c *formulaEntry, allLayers bool) {
 			if g.Representative {
 				w.WriteString(", representative kind")
 			}
-			fmt.Fprintf(w, ": %s parameters, textbook 12h² + 13h = %s\n", fmlComma(l.Params), fmlComma(l.Textbook))
+			fmt.Fprintf(w, ": %s parameters, textbook 12h² + 13h = %s\n", comma(l.Params), comma(l.Textbook))
 		case g.Representative:
 			fmt.Fprintf(w, "\nPer-tensor diff, representative layer %d (%s layers %s): %s parameters, textbook 12h² + 13h = %s\n",
-				l.Layer, g.Stack, fmlRanges(g.Layers), fmlComma(l.Params), fmlComma(l.Textbook))
+				l.Layer, g.Stack, fmlRanges(g.Layers), comma(l.Params), comma(l.Textbook))
 		default:
 			fmt.Fprintf(w, "\nLayers that differ: %s layers %s, shown by layer %d: %s parameters per layer; %s\n",
-				g.Stack, fmlRanges(g.Layers), l.Layer, fmlComma(g.Params), escapeLine(g.Summary))
+				g.Stack, fmlRanges(g.Layers), l.Layer, comma(g.Params), escapeLine(g.Summary))
 		}
 		textDiffRows(w, l.Rows)
 	}
@@ -183,10 +175,10 @@ func textFormula(w *bufio.Writer, c *formulaEntry, allLayers bool) {
 	// Measured terms carry tensor names: escaped like every untrusted string.
 	fmt.Fprintf(w, "  %s\n", escapeLine(cf.Symbolic))
 	fmt.Fprintf(w, "  = %s\n", escapeLine(cf.Numeric))
-	fmt.Fprintf(w, "  = %s (actual %s, residual %s)\n", fmlComma(cf.Total), fmlComma(f.Actual), fmlSigned(cf.Residual))
+	fmt.Fprintf(w, "  = %s (actual %s, residual %s)\n", comma(cf.Total), comma(f.Actual), fmlSigned(cf.Residual))
 	t = &textTable{right: []bool{false, true, false}}
 	for _, s := range cf.Symbols {
-		t.add(s.Symbol, fmlComma(s.Value), s.Meaning)
+		t.add(s.Symbol, comma(s.Value), s.Meaning)
 	}
 	if len(cf.Symbols) > 0 {
 		w.WriteString("  where\n")
@@ -218,7 +210,7 @@ func textDiffRows(w *bufio.Writer, rows []analysis.TensorDiff) {
 	for _, d := range rows {
 		exp, ep := "", ""
 		if d.Textbook != "" {
-			exp, ep = fmlShape(d.ExpectedShape), fmlComma(d.ExpectedParams)
+			exp, ep = fmlShape(d.ExpectedShape), comma(d.ExpectedParams)
 		}
 		if len(d.Tensors) == 0 {
 			t.add(d.Textbook, exp, ep, "-", "", "", d.Status, escapeLine(d.Note))
@@ -226,37 +218,13 @@ func textDiffRows(w *bufio.Writer, rows []analysis.TensorDiff) {
 		}
 		for i, x := range d.Tensors {
 			if i == 0 {
-				t.add(d.Textbook, exp, ep, escapeLine(fmlTensor(x)), fmlShape(x.Shape), fmlComma(x.Params), d.Status, escapeLine(d.Note))
+				t.add(d.Textbook, exp, ep, escapeLine(fmlTensor(x)), fmlShape(x.Shape), comma(x.Params), d.Status, escapeLine(d.Note))
 			} else {
-				t.add("", "", "", escapeLine(fmlTensor(x)), fmlShape(x.Shape), fmlComma(x.Params), "", "")
+				t.add("", "", "", escapeLine(fmlTensor(x)), fmlShape(x.Shape), comma(x.Params), "", "")
 			}
 		}
 	}
 	t.write(w)
-}
-
-// fmlMD makes an untrusted string safe in a Markdown table cell: escaped
-// for the terminal, the cell separator escaped, and inside a code span
-// fenced by more backticks than it holds (CommonMark §6.1).
-func fmlMD(s string) string {
-	if s == "" {
-		return ""
-	}
-	s = strings.ReplaceAll(escapeLine(s), "|", `\|`)
-	longest, run := 0, 0
-	for i := 0; i < len(s); i++ {
-		if s[i] == '`' {
-			run++
-			longest = max(longest, run)
-		} else {
-			run = 0
-		}
-	}
-	fence := strings.Repeat("`", longest+1)
-	if strings.HasPrefix(s, "`") || strings.HasSuffix(s, "`") {
-		s = " " + s + " "
-	}
-	return fence + s + fence
 }
 
 // fmlMDText makes untrusted prose safe in a Markdown table cell.
@@ -275,54 +243,54 @@ func renderFormulaMarkdown(w io.Writer, r *formulaReport) error {
 		mdFormula(bw, c, r.AllLayers)
 	}
 	for _, e := range r.Errors {
-		fmt.Fprintf(bw, "\n**unreadable:** %s: %s\n", fmlMD(e.Path), fmlMDText(e.Error))
+		fmt.Fprintf(bw, "\n**unreadable:** %s: %s\n", mdCode(e.Path), fmlMDText(e.Error))
 	}
 	return bw.Flush()
 }
 
 func mdFormula(w *bufio.Writer, c *formulaEntry, allLayers bool) {
 	f, a := c.Formula, c.Architecture
-	fmt.Fprintf(w, "## %s\n\n", fmlMD(c.Path))
+	fmt.Fprintf(w, "## %s\n\n", mdCode(c.Path))
 	fmt.Fprintf(w, "%s, family %s", fmlMDText(c.Chosen), fmlMDText(c.Family))
 	if c.Stub {
 		w.WriteString(" (header-only stub)")
 	}
-	fmt.Fprintf(w, "; l = %s, h = %s, V = %s", fmlComma(f.L), fmlComma(f.H), fmlComma(f.V))
+	fmt.Fprintf(w, "; l = %s, h = %s, V = %s", comma(f.L), comma(f.H), comma(f.V))
 	if a.EncoderLayers.Value > 0 {
 		fmt.Fprintf(w, " (l counts %d encoder and %d decoder layers)", a.EncoderLayers.Value, a.Layers.Value)
 	}
 	w.WriteString(".\n\n")
 	w.WriteString("| quantity | parameters |\n|---|---:|\n")
-	fmt.Fprintf(w, "| textbook 12lh² + 13lh + Vh | %s |\n", fmlComma(f.Textbook))
-	fmt.Fprintf(w, "| approximation 12lh² | %s |\n", fmlComma(f.Approx))
-	fmt.Fprintf(w, "| actual parameters | %s |\n", fmlComma(f.Actual))
+	fmt.Fprintf(w, "| textbook 12lh² + 13lh + Vh | %s |\n", comma(f.Textbook))
+	fmt.Fprintf(w, "| approximation 12lh² | %s |\n", comma(f.Approx))
+	fmt.Fprintf(w, "| actual parameters | %s |\n", comma(f.Actual))
 	fmt.Fprintf(w, "| difference | %s (%s) |\n", fmlSigned(f.Diff), fmlPercent(f))
 	if f.Active > 0 {
-		fmt.Fprintf(w, "| active per token | %s (%s) |\n", fmlComma(f.Active), fmlMDText(f.ActiveNote))
+		fmt.Fprintf(w, "| active per token | %s (%s) |\n", comma(f.Active), fmlMDText(f.ActiveNote))
 	}
 
 	w.WriteString("\n### Terms\n\n| term | textbook formula | textbook | checkpoint | difference | cause |\n|---|---|---:|---:|---:|---|\n")
 	for _, x := range f.Terms {
-		tb, diff := fmlComma(x.Textbook), fmlSigned(x.Diff)
+		tb, diff := comma(x.Textbook), fmlSigned(x.Diff)
 		if x.Formula == "" {
 			tb = "-"
 		}
 		if !x.Counted {
 			diff = "not counted"
 		}
-		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s |\n", x.Name, x.Formula, tb, fmlComma(x.Checkpoint), diff, fmlMDText(x.Cause))
+		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s |\n", x.Name, x.Formula, tb, comma(x.Checkpoint), diff, fmlMDText(x.Cause))
 	}
 	for _, l := range f.Layers {
 		g := f.Groups[l.Group]
 		switch {
 		case allLayers:
-			fmt.Fprintf(w, "\n### Layer %d (%s)\n\n%s parameters, textbook 12h² + 13h = %s.\n\n", l.Layer, l.Stack, fmlComma(l.Params), fmlComma(l.Textbook))
+			fmt.Fprintf(w, "\n### Layer %d (%s)\n\n%s parameters, textbook 12h² + 13h = %s.\n\n", l.Layer, l.Stack, comma(l.Params), comma(l.Textbook))
 		case g.Representative:
 			fmt.Fprintf(w, "\n### Per-tensor diff, representative layer %d\n\n%s layers %s: %s parameters each, textbook 12h² + 13h = %s.\n\n",
-				l.Layer, g.Stack, fmlRanges(g.Layers), fmlComma(l.Params), fmlComma(l.Textbook))
+				l.Layer, g.Stack, fmlRanges(g.Layers), comma(l.Params), comma(l.Textbook))
 		default:
 			fmt.Fprintf(w, "\n### Layers that differ: %s layers %s\n\nShown by layer %d: %s parameters per layer; %s.\n\n",
-				g.Stack, fmlRanges(g.Layers), l.Layer, fmlComma(g.Params), fmlMDText(g.Summary))
+				g.Stack, fmlRanges(g.Layers), l.Layer, comma(g.Params), fmlMDText(g.Summary))
 		}
 		mdDiffRows(w, l.Rows)
 	}
@@ -340,10 +308,10 @@ func mdFormula(w *bufio.Writer, c *formulaEntry, allLayers bool) {
 
 	cf := f.Corrected
 	w.WriteString("\n### Corrected formula for this checkpoint\n\n")
-	fmt.Fprintf(w, "%s\n\n= %s\n\n= %s (actual %s, residual %s)\n\n", fmlMD(cf.Symbolic), fmlMD(cf.Numeric), fmlComma(cf.Total), fmlComma(f.Actual), fmlSigned(cf.Residual))
+	fmt.Fprintf(w, "%s\n\n= %s\n\n= %s (actual %s, residual %s)\n\n", mdCode(cf.Symbolic), mdCode(cf.Numeric), comma(cf.Total), comma(f.Actual), fmlSigned(cf.Residual))
 	w.WriteString("| symbol | value | meaning |\n|---|---:|---|\n")
 	for _, s := range cf.Symbols {
-		fmt.Fprintf(w, "| %s | %s | %s |\n", fmlMDText(s.Symbol), fmlComma(s.Value), s.Meaning)
+		fmt.Fprintf(w, "| %s | %s | %s |\n", fmlMDText(s.Symbol), comma(s.Value), s.Meaning)
 	}
 	if len(cf.OtherTensors) > 0 {
 		fmt.Fprintf(w, "\nn(other) is measured: %s.\n", fmlMDText(strings.Join(cf.OtherTensors, ", ")))
@@ -367,7 +335,7 @@ func mdDiffRows(w *bufio.Writer, rows []analysis.TensorDiff) {
 	for _, d := range rows {
 		exp, ep := "", ""
 		if d.Textbook != "" {
-			exp, ep = fmlShape(d.ExpectedShape), fmlComma(d.ExpectedParams)
+			exp, ep = fmlShape(d.ExpectedShape), comma(d.ExpectedParams)
 		}
 		if len(d.Tensors) == 0 {
 			fmt.Fprintf(w, "| %s | %s | %s | - | | | %s | %s |\n", d.Textbook, exp, ep, d.Status, fmlMDText(d.Note))
@@ -375,9 +343,9 @@ func mdDiffRows(w *bufio.Writer, rows []analysis.TensorDiff) {
 		}
 		var names, shapes, params []string
 		for _, x := range d.Tensors {
-			names = append(names, fmlMD(fmlTensor(x)))
+			names = append(names, mdCode(fmlTensor(x)))
 			shapes = append(shapes, fmlShape(x.Shape))
-			params = append(params, fmlComma(x.Params))
+			params = append(params, comma(x.Params))
 		}
 		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s | %s | %s |\n", d.Textbook, exp, ep,
 			strings.Join(names, "<br>"), strings.Join(shapes, "<br>"), strings.Join(params, "<br>"), d.Status, fmlMDText(d.Note))
