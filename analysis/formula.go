@@ -1782,7 +1782,7 @@ func corrected(roles []TensorRole, a *Architecture, actual uint64) Corrected {
 		}
 	}
 	for _, g := range c.Groups {
-		c.Symbols = append(c.Symbols, SymbolValue{Symbol: g.Symbol, Value: uint64(len(g.Layers)), Meaning: fmt.Sprintf("%s layers %s", g.Stack, ranges(g.Layers))})
+		c.Symbols = append(c.Symbols, SymbolValue{Symbol: g.Symbol, Value: uint64(len(g.Layers)), Meaning: fmt.Sprintf("%s layers %s", g.Stack, LayerRanges(g.Layers))})
 	}
 	return c
 }
@@ -1911,8 +1911,8 @@ func writeFormula(c Corrected) (string, string) {
 	return strings.Join(sym, " + "), strings.Join(num, " + ")
 }
 
-// ranges writes sorted layer indices as "0–2, 5".
-func ranges(xs []int) string {
+// LayerRanges writes sorted layer indices as "0–2, 5".
+func LayerRanges(xs []int) string {
 	var parts []string
 	for i := 0; i < len(xs); {
 		j := i

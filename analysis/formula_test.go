@@ -164,7 +164,7 @@ func TestTensorDiffFixtures(t *testing.T) {
 	}
 	var got []group
 	for _, g := range f.Groups {
-		got = append(got, group{g.Stack, ranges(g.Layers), g.Representative})
+		got = append(got, group{g.Stack, LayerRanges(g.Layers), g.Representative})
 	}
 	want := []group{{StackDecoder, "0–2", false}, {StackDecoder, "3–60", true}, {StackMTP, "61", false}}
 	if len(got) != len(want) {

@@ -69,24 +69,6 @@ func fmlTensor(t analysis.TensorRef) string {
 	return t.Name
 }
 
-// fmlRanges writes sorted layer indices as "0–2, 5".
-func fmlRanges(xs []int) string {
-	var parts []string
-	for i := 0; i < len(xs); {
-		j := i
-		for j+1 < len(xs) && xs[j+1] == xs[j]+1 {
-			j++
-		}
-		if j == i {
-			parts = append(parts, strconv.Itoa(xs[i]))
-		} else {
-			parts = append(parts, fmt.Sprintf("%d–%d", xs[i], xs[j]))
-		}
-		i = j + 1
-	}
-	return strings.Join(parts, ", ")
-}
-
 // renderFormulaText writes r for people.
 func renderFormulaText(w io.Writer, r *formulaReport) error {
 	bw := bufio.NewWriter(w)
@@ -149,10 +131,10 @@ func textFormula(w *bufio.Writer, c *formulaEntry, allLayers bool) {
 			fmt.Fprintf(w, ": %s parameters, textbook 12h² + 13h = %s\n", comma(l.Params), comma(l.Textbook))
 		case g.Representative:
 			fmt.Fprintf(w, "\nPer-tensor diff, representative layer %d (%s layers %s): %s parameters, textbook 12h² + 13h = %s\n",
-				l.Layer, g.Stack, fmlRanges(g.Layers), comma(l.Params), comma(l.Textbook))
+				l.Layer, g.Stack, analysis.LayerRanges(g.Layers), comma(l.Params), comma(l.Textbook))
 		default:
 			fmt.Fprintf(w, "\nLayers that differ: %s layers %s, shown by layer %d: %s parameters per layer; %s\n",
-				g.Stack, fmlRanges(g.Layers), l.Layer, comma(g.Params), escapeLine(g.Summary))
+				g.Stack, analysis.LayerRanges(g.Layers), l.Layer, comma(g.Params), escapeLine(g.Summary))
 		}
 		textDiffRows(w, l.Rows)
 	}
@@ -287,10 +269,10 @@ func mdFormula(w *bufio.Writer, c *formulaEntry, allLayers bool) {
 			fmt.Fprintf(w, "\n### Layer %d (%s)\n\n%s parameters, textbook 12h² + 13h = %s.\n\n", l.Layer, l.Stack, comma(l.Params), comma(l.Textbook))
 		case g.Representative:
 			fmt.Fprintf(w, "\n### Per-tensor diff, representative layer %d\n\n%s layers %s: %s parameters each, textbook 12h² + 13h = %s.\n\n",
-				l.Layer, g.Stack, fmlRanges(g.Layers), comma(l.Params), comma(l.Textbook))
+				l.Layer, g.Stack, analysis.LayerRanges(g.Layers), comma(l.Params), comma(l.Textbook))
 		default:
 			fmt.Fprintf(w, "\n### Layers that differ: %s layers %s\n\nShown by layer %d: %s parameters per layer; %s.\n\n",
-				g.Stack, fmlRanges(g.Layers), l.Layer, comma(g.Params), fmlMDText(g.Summary))
+				g.Stack, analysis.LayerRanges(g.Layers), l.Layer, comma(g.Params), fmlMDText(g.Summary))
 		}
 		mdDiffRows(w, l.Rows)
 	}
