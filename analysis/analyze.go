@@ -86,7 +86,8 @@ func analyze(tensors []reader.Tensor, cfg *reader.Config, full bool) *Analysis {
 		go prefault(unsafe.Pointer(unsafe.SliceData(roles)), len(roles)*int(unsafe.Sizeof(TensorRole{})))
 	}
 	q := quant.Classify(tensors, cfg)
-	a := &Analysis{Quant: q, Totals: q.Totals()}
+	// Sums were added up in Classify's own walk over the rows.
+	a := &Analysis{Quant: q, Totals: q.Sums().Totals}
 	a.Findings = append(a.Findings, q.Findings...)
 	a.Roles = assignRoles(q.Tensors, cfg, roles)
 	arch, ix := inferArchitecture(a.Roles, cfg)

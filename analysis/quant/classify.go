@@ -74,7 +74,9 @@ type classifier struct {
 	// blockNote is the FP8 block-scale note, built once.
 	blockNote string
 	// hubSums is the Hub's count, added up by summarize for hub.
-	hubSums  hubSums
+	hubSums hubSums
+	// rowSums is Result.Sums before sorting, added up by summarize.
+	rowSums  rowSums
 	findings []findings.Finding
 	// bnbOwners are weights with bitsandbytes 4-bit state beside them.
 	bnbOwners map[string]string // weight name → quant type from the quant_state name ("nf4", "fp4", "")
@@ -1039,6 +1041,7 @@ func (c *classifier) summarize() {
 	hs.paramNames, hs.sideNames, hs.bufNames = w.paramNames, w.sideNames, w.bufNames
 	byDType := w.byDType
 	hs.byDType = byDType.m()
+	c.rowSums = w.rows
 	if sides.n > 0 {
 		c.add(findings.Info, "quant_side_tensors", fmt.Sprintf("%d quantization side tensors (%d elements, %d bytes: scales, zeros, group indices, quantization state) are shown but not counted as parameters; a count of every stored element, as safetensors totals give, is %d", sides.n, selems, sbytes, stored), sides.list()...)
 	}
@@ -1082,12 +1085,14 @@ type walkSums struct {
 	total, params, logical, side, buf, dup uint64
 	paramNames, sideNames, bufNames        capped
 	byDType                                dtypeSums
+	rows                                   rowSums
 }
 
 // walk adds rows lo to hi-1 into w; it only reads the rows.
 func (c *classifier) walk(w *walkSums, lo, hi int, h *hubConfig) {
 	for i := lo; i < hi; i++ {
 		t := &c.out[i]
+		w.rows.add(t, i)
 		elems := t.Elements()
 		w.stored += elems
 		switch {
@@ -1150,6 +1155,7 @@ func (w *walkSums) merge(o *walkSums) {
 	for k, d := range o.byDType.d {
 		w.byDType.add(d, o.byDType.n[k])
 	}
+	w.rows.merge(&o.rows)
 }
 
 // dtypeSums adds up a count per dtype without a map access per tensor: a

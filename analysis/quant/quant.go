@@ -105,6 +105,8 @@ type Result struct {
 	// Hub is what the Hugging Face Hub's counting rules give for the same
 	// tensors (see HubCount); a finding explains any difference.
 	Hub HubTotals
+	// sums caches Sums; Classify fills it in its walk over the rows.
+	sums *Sums
 }
 
 // Classify decides the kind and logical shape of every tensor: buffers by
@@ -153,7 +155,9 @@ func classify(tensors []reader.Tensor, cfg *reader.Config, optimistic bool) *Res
 			gs = g.groupSize
 		}
 	}
-	return &Result{Tensors: c.out, Findings: c.findings, ConfigScheme: c.q.method, ConfigSource: c.q.source, ConfigGroupSize: gs, Hub: hub}
+	r := &Result{Tensors: c.out, Findings: c.findings, ConfigScheme: c.q.method, ConfigSource: c.q.source, ConfigGroupSize: gs, Hub: hub}
+	r.sums = c.rowSums.finish(r)
+	return r
 }
 
 // Totals adds up a classification; the quantities stay apart.

@@ -11,8 +11,11 @@ import (
 // kept apart.
 type DTypeTotal struct {
 	DType reader.DType `json:"dtype"`
-	// Tensors is how many tensors are stored in this dtype.
-	Tensors int `json:"tensors"`
+	// Tensors is how many tensors are stored in this dtype; SideTensors
+	// and BufferTensors how many of them are side tensors and buffers.
+	Tensors       int `json:"tensors"`
+	SideTensors   int `json:"side_tensors"`
+	BufferTensors int `json:"buffer_tensors"`
 	// StoredElements and Bytes are what the header says, all kinds.
 	StoredElements uint64 `json:"stored_elements"`
 	Bytes          uint64 `json:"bytes"`
@@ -45,8 +48,10 @@ func (r *Result) ByDType() []DTypeTotal {
 		case Parameter:
 			d.LogicalParams += t.LogicalParams
 		case Side:
+			d.SideTensors++
 			d.SideElements += t.Elements()
 		case Buffer:
+			d.BufferTensors++
 			d.BufferElements += t.Elements()
 		}
 	}

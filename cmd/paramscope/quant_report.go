@@ -55,7 +55,8 @@ func newQuantReport(q *quant.Result) *quantReport {
 	if q == nil {
 		return nil
 	}
-	schemes := q.Schemes()
+	sums := q.Sums()
+	schemes := sums.Schemes
 	quantized := q.ConfigScheme != ""
 	for _, s := range schemes {
 		if s.Scheme != "none" {
@@ -66,27 +67,16 @@ func newQuantReport(q *quant.Result) *quantReport {
 		return nil
 	}
 	r := &quantReport{ConfigScheme: q.ConfigScheme, ConfigSource: q.ConfigSource, Schemes: make([]schemeReport, 0, len(schemes))}
-	example := map[string]int{}
-	for i, t := range q.Tensors {
-		if t.Kind != quant.Parameter || t.Packing == "" {
-			continue
-		}
-		if _, seen := example[t.Scheme]; !seen {
-			example[t.Scheme] = i
-		}
-	}
-	for _, s := range schemes {
+	for k, s := range schemes {
 		row := schemeReport{
 			Scheme: s.Scheme, Bits: s.Bits, GroupSize: s.GroupSize,
 			Tensors: s.Tensors, SideTensors: s.SideTensors,
 			LogicalParams: s.LogicalParams, ParamBytes: s.ParamBytes, SideBytes: s.SideBytes,
 			EffectiveBits: round4(s.EffectiveBits()), BytesPerGroup: round4(s.BytesPerGroup()),
 		}
-		scheme := s.Scheme
-		if scheme == "none" {
-			scheme = ""
-		}
-		if i, ok := example[scheme]; ok {
+		// Examples is the scheme's first packed parameter, the one that
+		// shows how the stored shape maps to the logical one.
+		if i := sums.Examples[k]; i >= 0 {
 			t := q.Tensors[i]
 			row.PackFactor, row.Packing, row.PackingTensor = t.PackFactor, t.Packing, t.Name
 		}

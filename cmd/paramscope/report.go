@@ -5,7 +5,6 @@ import (
 	"math/big"
 	"path"
 	"slices"
-	"strings"
 
 	"github.com/dustin/go-humanize"
 
@@ -235,9 +234,11 @@ func newCheckpointReport(ck *reader.Checkpoint, a *analysis.Analysis, listTensor
 	}
 
 	var classified []quant.Tensor
+	var sums *quant.Sums
 	if a != nil && a.Quant != nil && len(a.Quant.Tensors) == len(ck.Tensors) {
 		classified = a.Quant.Tensors
 		r.Totals = a.Totals
+		sums = a.Quant.Sums()
 	} else {
 		// Without a classification every tensor counts as a stored
 		// parameter, which is what quant.Classify says for plain weights.
@@ -246,9 +247,11 @@ func newCheckpointReport(ck *reader.Checkpoint, a *analysis.Analysis, listTensor
 			t := &ck.Tensors[i]
 			classified[i] = quant.Tensor{Tensor: t, Kind: quant.Parameter, LogicalShape: t.Shape, LogicalParams: t.Elements()}
 		}
-		r.Totals = (&quant.Result{Tensors: classified}).Totals()
+		sums = (&quant.Result{Tensors: classified}).Sums()
+		r.Totals = sums.Totals
 	}
-	r.DTypes, r.TotalElements, r.TotalBytes = dtypeTable(classified)
+	r.DTypes = dtypeTable(sums.DTypes)
+	r.TotalElements, r.TotalBytes = sums.Totals.StoredElements, sums.StoredBytes
 
 	if a != nil {
 		r.Quantization = newQuantReport(a.Quant)
@@ -308,55 +311,21 @@ func newCheckpointReport(ck *reader.Checkpoint, a *analysis.Analysis, listTensor
 	return r
 }
 
-// dtypeTable sums the tensors per dtype, largest share of bytes first (ties
-// by name) so the dtype that dominates the download leads the table.
-func dtypeTable(ts []quant.Tensor) (rows []dtypeRow, elements, bytes uint64) {
-	// Checkpoints use a handful of dtypes; a short slice beats a map here
-	// and keeps 90,000-tensor checkpoints cheap.
-	for i := range ts {
-		t := &ts[i]
-		k := -1
-		for j := range rows {
-			if rows[j].DType == string(t.DType) {
-				k = j
-				break
-			}
+// dtypeTable is the per-dtype rows of quant.Sums in the report's form;
+// they come sorted by bytes (largest first, ties by name) so the dtype
+// that dominates the download leads the table.
+func dtypeTable(ds []quant.DTypeTotal) []dtypeRow {
+	rows := make([]dtypeRow, len(ds))
+	for i := range ds {
+		d := &ds[i]
+		rows[i] = dtypeRow{
+			DType: string(d.DType), Tensors: d.Tensors, Elements: d.StoredElements, Bytes: d.Bytes,
+			LogicalParams: d.LogicalParams,
+			SideTensors:   d.SideTensors, SideElements: d.SideElements,
+			BufferTensors: d.BufferTensors, BufferElements: d.BufferElements,
 		}
-		if k < 0 {
-			rows = append(rows, dtypeRow{DType: string(t.DType)})
-			k = len(rows) - 1
-		}
-		row := &rows[k]
-		n, b := t.Elements(), t.Bytes()
-		row.Tensors++
-		row.Elements += n
-		row.Bytes += b
-		switch t.Kind {
-		case quant.Parameter:
-			row.LogicalParams += t.LogicalParams
-		case quant.Side:
-			row.SideTensors++
-			row.SideElements += n
-		case quant.Buffer:
-			row.BufferTensors++
-			row.BufferElements += n
-		}
-		elements += n
-		bytes += b
 	}
-	slices.SortFunc(rows, func(x, y dtypeRow) int {
-		switch {
-		case x.Bytes > y.Bytes:
-			return -1
-		case x.Bytes < y.Bytes:
-			return 1
-		}
-		return strings.Compare(x.DType, y.DType)
-	})
-	if rows == nil {
-		rows = []dtypeRow{}
-	}
-	return rows, elements, bytes
+	return rows
 }
 
 func metadataEntries(m []reader.MetadataEntry) []metadataEntry {
