@@ -280,21 +280,34 @@ func planFolder(m *modelDir) (*folderPlan, error) {
 	if err != nil {
 		return nil, fileError(m.dir, "opening the model folder", err)
 	}
-	entries, err := d.ReadDir(-1)
+	// Names only: in a folder opened through os.Root, ReadDir lstats every
+	// entry (os.newUnixDirent), one system call per shard before any shard
+	// can be read. Only the names whose kind matters are stat'ed below.
+	names, err := d.Readdirnames(-1)
 	d.Close()
 	if err != nil {
 		return nil, fileError(m.dir, "listing the model folder", err)
 	}
 	var indexes, weights []string
-	for _, e := range entries {
-		if e.IsDir() {
-			continue
-		}
-		switch n := e.Name(); {
+	for _, n := range names {
+		switch {
 		case strings.HasSuffix(n, IndexSuffix):
 			indexes = append(indexes, n)
 		case strings.HasSuffix(n, shardSuffix):
 			weights = append(weights, n)
+		}
+	}
+	// Folders are not files to read, whatever their name.
+	if indexes, err = m.dropFolders(indexes); err != nil {
+		return nil, err
+	}
+	if len(indexes) == 0 {
+		// Without an index the weights are what is read. With one they
+		// are only read ahead, and a folder among them then fails that
+		// read exactly as it fails the read of a shard the index names,
+		// and is dropped unseen otherwise.
+		if weights, err = m.dropFolders(weights); err != nil {
+			return nil, err
 		}
 	}
 	sort.Strings(indexes)
@@ -319,6 +332,26 @@ func planFolder(m *modelDir) (*folderPlan, error) {
 		return nil, errorf(ErrMissing, m.dir, -1, "", "no *%s and no *%s in the folder", shardSuffix, IndexSuffix)
 	}
 	return &folderPlan{source: SourceFolderGlob, files: weights}, nil
+}
+
+// dropFolders returns names without those that are folders (by lstat,
+// through the root, as ReadDir judges an entry) or that vanished since
+// the listing.
+func (m *modelDir) dropFolders(names []string) ([]string, error) {
+	kept := names[:0]
+	for _, n := range names {
+		fi, err := m.root.Lstat(m.prefix + n)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			continue
+		case err != nil:
+			return nil, fileError(m.dir, "listing the model folder", err)
+		case fi.IsDir():
+			continue
+		}
+		kept = append(kept, n)
+	}
+	return kept, nil
 }
 
 // dotIfEmpty names the root folder itself when there is no prefix.
