@@ -6,10 +6,10 @@ import (
 	"testing"
 )
 
-// TestFastUint checks the eight-bytes-at-a-time number reader against
+// TestFastUint checks fastEntry's integer reader against
 // strconv.ParseUint for every length from 1 to 20 digits, at every
-// distance from the end of the text (so both the word path and the byte
-// loop are taken), followed by each byte that ends or continues a number.
+// distance from the end of the text, followed by each byte that ends or
+// continues a number.
 func TestFastUint(t *testing.T) {
 	const digits = "98765432109876543210"
 	for n := 1; n <= len(digits); n++ {

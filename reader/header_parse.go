@@ -2,7 +2,6 @@ package reader
 
 import (
 	"hash/maphash"
-	"math/bits"
 	"strconv"
 	"strings"
 	"sync"
@@ -482,36 +481,8 @@ func (s *headerScanner) fastEntry(t *Tensor, arena []uint64, maxRank int) ([]uin
 
 // fastUint reads the integer at d[i] when readUint's fast path would: 1 to
 // 19 digits (10^19-1 < 2^64, so no overflow), no leading zero, not
-// followed by a fraction or an exponent. Numbers of up to 15 digits with
-// 16 bytes of header after their start (every entry is followed by at
-// least "]}" and most by more) are read eight bytes at a time: the digit
-// run's length is found without a branch per byte, and its value by three
-// multiplications (eightDigits); the rest take the byte loop.
+// followed by a fraction or an exponent.
 func fastUint(d string, i int) (v uint64, end int, ok bool) {
-	if i >= 0 && i+16 <= len(d) {
-		w := load64(d, i)
-		n := leadingDigits(w)
-		if n == 0 || (n > 1 && d[i] == '0') {
-			return 0, 0, false
-		}
-		if n < 8 {
-			if numberContinues(d[i+n]) {
-				return 0, 0, false
-			}
-			// The n digits move to the top bytes; the zero bytes below
-			// them read as leading zeros.
-			return eightDigits(w << (8 * (8 - n))), i + n, true
-		}
-		w2 := load64(d, i+8)
-		if m := leadingDigits(w2); m < 8 {
-			j := i + 8 + m
-			if numberContinues(d[j]) {
-				return 0, 0, false
-			}
-			// A shift by 64 (m == 0) yields 0 in Go.
-			return eightDigits(w)*pow10[m] + eightDigits(w2<<(8*(8-m))), j, true
-		}
-	}
 	j := i
 	for j < len(d) && j-i < 19 && d[j] >= '0' && d[j] <= '9' {
 		v = v*10 + uint64(d[j]-'0')
@@ -522,33 +493,6 @@ func fastUint(d string, i int) (v uint64, end int, ok bool) {
 		return 0, 0, false
 	}
 	return v, j, true
-}
-
-// pow10 holds 10^0 to 10^7, for joining a number's two eight-byte words.
-var pow10 = [8]uint64{1, 10, 100, 1000, 10000, 100000, 1000000, 10000000}
-
-// leadingDigits returns how many of w's bytes, from the first (lowest),
-// are ASCII digits before the first that is not (8 if all are). A byte b
-// is a digit exactly when its high nibble is 3 and so is that of b+6
-// (0x30-0x39 stay below 0x40; 0x3A-0x3F reach it); the addition's carries
-// only move upward, past the first non-digit, so that byte and the ones
-// before it are judged exactly.
-func leadingDigits(w uint64) int {
-	const highNibbles, six, threes = 0xF0F0F0F0F0F0F0F0, 0x0606060606060606, 0x3333333333333333
-	t := w&highNibbles | (w+six)&highNibbles>>4
-	return bits.TrailingZeros64(t^threes) / 8
-}
-
-// eightDigits returns the value of the eight bytes of w read as decimal
-// digits, the first (lowest) byte most significant; a byte may also be 0,
-// which reads as the digit 0. Pairs, then quadruples, then the two halves
-// are combined by one multiplication each (the SWAR method of D. Lemire,
-// "Quickly parsing eight digits", 2018, as used in simdjson):
-// 2561 = 10<<8 + 1, 6553601 = 100<<16 + 1, 42949672960001 = 10000<<32 + 1.
-func eightDigits(w uint64) uint64 {
-	w = (w & 0x0F0F0F0F0F0F0F0F) * 2561 >> 8
-	w = (w & 0x00FF00FF00FF00FF) * 6553601 >> 16
-	return (w & 0x0000FFFF0000FFFF) * 42949672960001 >> 32
 }
 
 // noteUnknownField counts an unknown field for the aggregated warning.
