@@ -211,6 +211,14 @@ func (c *classifier) buildTable() {
 		size <<= 1
 	}
 	c.table = make([]uint32, size)
+	// Write to every page of the fresh table before the loop below reads
+	// from it: a page read first is mapped to the shared zero page, and the
+	// first insert then takes a second fault that copies it and flushes the
+	// other core's TLB (an interrupt to it). One store per page avoids both.
+	const wordsPerPage = 4096 / 4
+	for i := 0; i < len(c.table); i += wordsPerPage {
+		c.table[i] = 0
+	}
 	c.mask = uint32(size - 1)
 	c.idxBits = uint(bits.Len(uint(len(c.src) + 1)))
 	// The table is larger than the caches, so each insert's first probe
