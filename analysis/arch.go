@@ -798,8 +798,8 @@ func inferNormsBiases(a *Architecture, ix *roleIndex, stack string, fam *Family,
 		a.Bias = StringFact{Value: "partial", Known: true, Evidence: evb}
 	}
 
-	if lm, ok := ix.global(RoleLMHead, false); ok && lm.DuplicateOf != "" {
-		a.TiedEmbeddings = BoolFact{Value: true, Known: true, Evidence: ev(lm, "stored again, a tied copy of "+lm.DuplicateOf+" (counted once)")}
+	if lm, ok := ix.global(RoleLMHead, false); ok && lm.DuplicateOf() != "" {
+		a.TiedEmbeddings = BoolFact{Value: true, Known: true, Evidence: ev(lm, "stored again, a tied copy of "+lm.DuplicateOf()+" (counted once)")}
 		if _, ok := configBoolNested(cfg, "tie_word_embeddings"); ok {
 			a.TiedEmbeddings.Evidence.ConfigKey = "tie_word_embeddings"
 		}

@@ -259,7 +259,7 @@ func active(a *Architecture, actual, extra, routed uint64) (uint64, string) {
 
 // counted reports whether a tensor adds to the parameter count.
 func counted(r *TensorRole) bool {
-	return r.Kind == quant.Parameter && r.Role != RoleBuffer && r.Role != RoleAux && r.DuplicateOf == ""
+	return r.Kind == quant.Parameter && r.Role != RoleBuffer && r.Role != RoleAux && r.DuplicateOf() == ""
 }
 
 func comma(n uint64) string { return humanize.Comma(int64(n)) }
@@ -271,7 +271,7 @@ func termOf(r *TensorRole) string {
 		return "side_tensors"
 	case r.Role == RoleBuffer || r.Kind == quant.Buffer:
 		return "buffers"
-	case r.DuplicateOf != "":
+	case r.DuplicateOf() != "":
 		return "tied_duplicates"
 	case isExtraStack(r.Stack):
 		return "extra_modules"
@@ -845,7 +845,7 @@ func ref(r *TensorRole) TensorRef {
 	if !counted(r) {
 		p = r.Elements()
 	}
-	if r.DuplicateOf != "" {
+	if r.DuplicateOf() != "" {
 		p = 0
 	}
 	shape := r.LogicalShape
@@ -896,7 +896,7 @@ func extraRows(rs []*TensorRole) []TensorDiff {
 			status = StatusSide
 		case r.Role == RoleBuffer || r.Kind == quant.Buffer:
 			status = StatusBuffer
-		case r.DuplicateOf != "":
+		case r.DuplicateOf() != "":
 			status = StatusDuplicate
 		}
 		if i, ok := idx[key]; ok && r.Expert >= 0 {
@@ -917,7 +917,7 @@ func extraRows(rs []*TensorRole) []TensorDiff {
 		case StatusSide:
 			d.Note = "quantization side tensor, not a parameter"
 		case StatusDuplicate:
-			d.Note = "tied copy of " + r.DuplicateOf + ", counted once"
+			d.Note = "tied copy of " + r.DuplicateOf() + ", counted once"
 		default:
 			d.Note = extraNote(r.Role)
 		}

@@ -30,8 +30,8 @@ func TestClassifyOrderIndependent(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			for _, got := range Classify(tc.ts, cfg).Tensors {
 				w := want[got.Name]
-				if got.Kind != w.Kind || got.Scheme != w.Scheme || got.Of != w.Of || got.LogicalParams != w.LogicalParams || got.Note != w.Note {
-					t.Fatalf("%s: got %s %q of %q (%d), want %s %q of %q (%d)", got.Name, got.Kind, got.Scheme, got.Of, got.LogicalParams, w.Kind, w.Scheme, w.Of, w.LogicalParams)
+				if got.Kind != w.Kind || got.Scheme() != w.Scheme() || got.Of != w.Of || got.LogicalParams != w.LogicalParams || got.Note() != w.Note() {
+					t.Fatalf("%s: got %s %q of %q (%d), want %s %q of %q (%d)", got.Name, got.Kind, got.Scheme(), got.Of, got.LogicalParams, w.Kind, w.Scheme(), w.Of, w.LogicalParams)
 				}
 			}
 		})
@@ -68,7 +68,7 @@ func TestClassifyDuplicateNames(t *testing.T) {
 				}
 			}
 			r := Classify(ts, nil)
-			if got := find(r, "l.weight").Scheme; got != tc.want {
+			if got := find(r, "l.weight").Scheme(); got != tc.want {
 				t.Errorf("got scheme %q, want %q", got, tc.want)
 			}
 		})
@@ -82,12 +82,12 @@ func TestClassifyDuplicateNames(t *testing.T) {
 func TestClassifyDuplicateNamesLarge(t *testing.T) {
 	ts, cfg := load(t, "deepseek-v3")
 	const weight = "model.layers.10.mlp.experts.7.up_proj.weight"
-	if r := Classify(ts, cfg); find(r, weight).Scheme != SchemeFP8Block {
-		t.Fatalf("%s: got %q, want %q before the duplicate", weight, find(r, weight).Scheme, SchemeFP8Block)
+	if r := Classify(ts, cfg); find(r, weight).Scheme() != SchemeFP8Block {
+		t.Fatalf("%s: got %q, want %q before the duplicate", weight, find(r, weight).Scheme(), SchemeFP8Block)
 	}
 	dup := slices.Clone(ts)
 	dup[0] = reader.Tensor{Name: weight + "_scale_inv", DType: reader.F32, Shape: []uint64{4}, File: "model.safetensors"}
-	if got := find(Classify(dup, cfg), weight).Scheme; got != SchemeFP8 {
+	if got := find(Classify(dup, cfg), weight).Scheme(); got != SchemeFP8 {
 		t.Errorf("%s: got %q, want %q", weight, got, SchemeFP8)
 	}
 }

@@ -31,28 +31,68 @@
 package quant
 
 import (
+	"fmt"
+	"strconv"
+
 	"github.com/paramscope/paramscope/analysis/findings"
 	"github.com/paramscope/paramscope/reader"
 )
 
-// Kind says what a stored tensor is.
-type Kind string
+// Kind says what a stored tensor is. It is one byte in each row (a string
+// took 16 of a DeepSeek-V3 checkpoint's ~92,000 rows); String and
+// MarshalText give its text form, "parameter", "quant_side" or "buffer",
+// and "" for the zero Kind.
+type Kind uint8
 
 // The kinds of stored tensor; only Parameter counts as model parameters.
 const (
-	Parameter Kind = "parameter"
-	Side      Kind = "quant_side"
-	Buffer    Kind = "buffer"
+	Parameter Kind = iota + 1
+	Side
+	Buffer
 )
 
+// kindNames are the kinds' text forms, indexed by Kind.
+var kindNames = [...]string{"", "parameter", "quant_side", "buffer"}
+
+// String returns the kind's text form ("parameter", "quant_side",
+// "buffer"), "" for the zero Kind.
+func (k Kind) String() string {
+	if int(k) < len(kindNames) {
+		return kindNames[k]
+	}
+	return "kind(" + strconv.Itoa(int(k)) + ")"
+}
+
+// MarshalText returns the kind's text form, so that JSON and other text
+// encodings show the name, as they did when Kind was a string.
+func (k Kind) MarshalText() ([]byte, error) { return []byte(k.String()), nil }
+
+// UnmarshalText reads a text form that MarshalText gave.
+func (k *Kind) UnmarshalText(b []byte) error {
+	for i, n := range kindNames {
+		if n == string(b) {
+			*k = Kind(i)
+			return nil
+		}
+	}
+	return fmt.Errorf("quant: unknown tensor kind %q", b)
+}
+
 // Tensor is a stored tensor with what it holds.
+//
+// A row is 72 bytes: a DeepSeek-V3-scale checkpoint has ~92,000 of them,
+// and at 160 bytes they were 14.7 MB of fresh memory, each page of which
+// costs ~1.6 µs to fault in and more to free at exit. What few rows differ
+// in (the scheme, the value width, the packing, the note, a tied copy's
+// original) sits in one shared, immutable detail that the rows point at
+// and the methods Scheme, Bits, PackFactor, Packing, DuplicateOf and Note
+// read; a row whose pointer is nil, such as one built by hand, reads as
+// stored plainly with no note.
 type Tensor struct {
 	// Tensor points at the caller's reader.Tensor (the slice given to
 	// Classify) rather than copying it: a DeepSeek-V3-scale checkpoint has
 	// ~92,000 tensors, and a copy per stage tripled the metadata in memory.
 	*reader.Tensor
-	// Kind says whether the tensor is a parameter, a side tensor or a buffer.
-	Kind Kind
 	// LogicalShape is the shape of the parameter as the architecture has it
 	// (a GPTQ qweight [h/8, f] in I32 is logically [f, h]); equal to Shape
 	// when the tensor is not packed; nil for side tensors and buffers.
@@ -60,31 +100,99 @@ type Tensor struct {
 	// LogicalParams is the product of LogicalShape (0 for side and buffer,
 	// and 0 for a tied duplicate, see DuplicateOf).
 	LogicalParams uint64
-	// Scheme names the quantization of this tensor ("" when stored plainly).
-	Scheme string
 	// Of names the parameter a side tensor belongs to (or the packed weight's
 	// own name for the parameter itself), "" when unknown.
 	Of string
+	// d holds the fields rows share; nil reads as all zero. It is never
+	// written through: a change swaps the pointer (see setDetail).
+	d *detail
+	// Kind says whether the tensor is a parameter, a side tensor or a buffer.
+	Kind Kind
+}
 
-	// Bits is the width of one logical value of a quantized parameter (4
-	// for int4/NF4/MXFP4, 3 for 3-bit GPTQ, 8 for FP8), 0 when stored
-	// plainly.
-	Bits int
-	// PackFactor is how many logical values one stored element holds, as
-	// an exact fraction ("8" for int4 in I32, "32/3" for 3-bit GPTQ, "2" for
-	// 4-bit in U8); "" when the tensor is not packed.
-	PackFactor string
-	// Packing explains for people how the stored shape maps to the logical
-	// one ("8 int4 values per I32 word along the input dim (GPTQ)").
-	Packing string
-	// DuplicateOf names the tensor this one duplicates when the config ties
-	// them (lm_head stored beside a tied embedding); such a tensor keeps
-	// Kind Parameter and its LogicalShape but has LogicalParams 0 so it is
-	// counted once.
-	DuplicateOf string
-	// Note says why the tensor got its kind when that is not obvious
-	// (a zero bias written by AutoGPTQ, a causal mask, a derived shape).
-	Note string
+// detail is what a row shares with many others: a checkpoint has a handful
+// of distinct schemes, widths, packings and notes (DeepSeek-V3's ~92,000
+// rows have three), so the classifier interns one copy of each combination
+// and rows point at it. A detail is immutable once a row points at it.
+type detail struct {
+	scheme, packFactor, packing, duplicateOf, note string
+	bits                                           int
+}
+
+// Scheme names the quantization of this tensor ("" when stored plainly).
+func (t Tensor) Scheme() string {
+	if t.d == nil {
+		return ""
+	}
+	return t.d.scheme
+}
+
+// Bits is the width of one logical value of a quantized parameter (4 for
+// int4/NF4/MXFP4, 3 for 3-bit GPTQ, 8 for FP8), 0 when stored plainly.
+func (t Tensor) Bits() int {
+	if t.d == nil {
+		return 0
+	}
+	return t.d.bits
+}
+
+// PackFactor is how many logical values one stored element holds, as an
+// exact fraction ("8" for int4 in I32, "32/3" for 3-bit GPTQ, "2" for 4-bit
+// in U8); "" when the tensor is not packed.
+func (t Tensor) PackFactor() string {
+	if t.d == nil {
+		return ""
+	}
+	return t.d.packFactor
+}
+
+// Packing explains for people how the stored shape maps to the logical one
+// ("8 int4 values per I32 word along the input dim (GPTQ)").
+func (t Tensor) Packing() string {
+	if t.d == nil {
+		return ""
+	}
+	return t.d.packing
+}
+
+// DuplicateOf names the tensor this one duplicates when the config ties
+// them (lm_head stored beside a tied embedding); such a tensor keeps Kind
+// Parameter and its LogicalShape but has LogicalParams 0 so it is counted
+// once. It is "" for every other tensor.
+func (t Tensor) DuplicateOf() string {
+	if t.d == nil {
+		return ""
+	}
+	return t.d.duplicateOf
+}
+
+// Note says why the tensor got its kind when that is not obvious (a zero
+// bias written by AutoGPTQ, a causal mask, a derived shape).
+func (t Tensor) Note() string {
+	if t.d == nil {
+		return ""
+	}
+	return t.d.note
+}
+
+// detail returns a copy of t's shared fields, to change and intern.
+func (t *Tensor) detail() detail {
+	if t.d == nil {
+		return detail{}
+	}
+	return *t.d
+}
+
+// setDetail points t at a fresh copy of d; the classifier interns instead
+// (classifier.setDetail). Used where a row changes after Classify.
+func (t *Tensor) setDetail(d detail) {
+	if d == (detail{}) {
+		t.d = nil
+		return
+	}
+	p := new(detail)
+	*p = d
+	t.d = p
 }
 
 // Result is the classification of a whole checkpoint.
@@ -193,7 +301,7 @@ func (r *Result) Totals() Totals {
 		case Parameter:
 			t.LogicalParams += x.LogicalParams
 			t.ParamBytes += x.Bytes()
-			if x.DuplicateOf != "" {
+			if x.DuplicateOf() != "" {
 				t.DuplicateTensors++
 				t.DuplicateParams += product(x.LogicalShape)
 			}

@@ -2,7 +2,10 @@ package quant
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -260,10 +263,10 @@ func TestLogicalShapes(t *testing.T) {
 			if x == nil {
 				t.Fatalf("no tensor %q", tc.tensor)
 			}
-			if x.Kind != Parameter || !slices.Equal(x.LogicalShape, tc.shape) || x.Scheme != tc.scheme || x.PackFactor != tc.factor {
-				t.Errorf("got %s %v scheme %q factor %q, want parameter %v scheme %q factor %q", x.Kind, x.LogicalShape, x.Scheme, x.PackFactor, tc.shape, tc.scheme, tc.factor)
+			if x.Kind != Parameter || !slices.Equal(x.LogicalShape, tc.shape) || x.Scheme() != tc.scheme || x.PackFactor() != tc.factor {
+				t.Errorf("got %s %v scheme %q factor %q, want parameter %v scheme %q factor %q", x.Kind, x.LogicalShape, x.Scheme(), x.PackFactor(), tc.shape, tc.scheme, tc.factor)
 			}
-			if x.Packing == "" {
+			if x.Packing() == "" {
 				t.Errorf("packing: got none, want an explanation")
 			}
 		})
@@ -585,8 +588,8 @@ func TestSchemes(t *testing.T) {
 				if x == nil {
 					t.Fatalf("no tensor %q", name)
 				}
-				if x.Kind != w.kind || !slices.Equal(x.LogicalShape, w.shape) || x.Scheme != w.scheme {
-					t.Errorf("%s: got %s %v %q, want %s %v %q", name, x.Kind, x.LogicalShape, x.Scheme, w.kind, w.shape, w.scheme)
+				if x.Kind != w.kind || !slices.Equal(x.LogicalShape, w.shape) || x.Scheme() != w.scheme {
+					t.Errorf("%s: got %s %v %q, want %s %v %q", name, x.Kind, x.LogicalShape, x.Scheme(), w.kind, w.shape, w.scheme)
 				}
 			}
 			if tc.code != "" {
@@ -616,8 +619,8 @@ func TestTiedDuplicate(t *testing.T) {
 				t.Errorf("got %d logical, %d duplicate in %d tensors; want 1320, 128, 1", tot.LogicalParams, tot.DuplicateParams, tot.DuplicateTensors)
 			}
 			h := find(r, "lm_head.weight")
-			if h.DuplicateOf != "model.embed_tokens.weight" || h.LogicalParams != 0 {
-				t.Errorf("lm_head: got DuplicateOf %q, %d params; want the embedding, 0", h.DuplicateOf, h.LogicalParams)
+			if h.DuplicateOf() != "model.embed_tokens.weight" || h.LogicalParams != 0 {
+				t.Errorf("lm_head: got DuplicateOf %q, %d params; want the embedding, 0", h.DuplicateOf(), h.LogicalParams)
 			}
 			if hasFinding(r, "tied_duplicate") == nil {
 				t.Errorf("findings: got %v, want tied_duplicate", r.Findings)
@@ -827,5 +830,39 @@ func BenchmarkClassifyDeepSeekScale(b *testing.B) {
 				Classify(bc.ts, bc.cfg)
 			}
 		})
+	}
+}
+
+// TestTensorZeroDetail: a row built by hand, without Classify, has no
+// shared detail; reading it gives the zero values, never a panic.
+func TestTensorZeroDetail(t *testing.T) {
+	x := Tensor{Tensor: &reader.Tensor{Name: "w", DType: reader.BF16, Shape: []uint64{2}}, Kind: Parameter}
+	if x.Scheme() != "" || x.Bits() != 0 || x.PackFactor() != "" || x.Packing() != "" || x.DuplicateOf() != "" || x.Note() != "" {
+		t.Errorf("got %q %d %q %q %q %q, want zero values", x.Scheme(), x.Bits(), x.PackFactor(), x.Packing(), x.DuplicateOf(), x.Note())
+	}
+}
+
+// TestKindText: Kind is a byte in the row, but its text and JSON forms are
+// the names it had as a string.
+func TestKindText(t *testing.T) {
+	for _, tc := range []struct {
+		k    Kind
+		want string
+	}{{Parameter, "parameter"}, {Side, "quant_side"}, {Buffer, "buffer"}, {0, ""}} {
+		if got := fmt.Sprint(tc.k); got != tc.want {
+			t.Errorf("fmt.Sprint(%d): got %q, want %q", uint8(tc.k), got, tc.want)
+		}
+		b, err := json.Marshal(tc.k)
+		if err != nil || string(b) != strconv.Quote(tc.want) {
+			t.Errorf("json.Marshal(%d): got %s, %v; want %q", uint8(tc.k), b, err, tc.want)
+		}
+		var back Kind
+		if err := back.UnmarshalText([]byte(tc.want)); err != nil || back != tc.k {
+			t.Errorf("UnmarshalText(%q): got %d, %v; want %d", tc.want, uint8(back), err, uint8(tc.k))
+		}
+	}
+	var k Kind
+	if err := k.UnmarshalText([]byte("weight")); err == nil {
+		t.Errorf("UnmarshalText(%q): got no error", "weight")
 	}
 }

@@ -104,7 +104,7 @@ func ApplyShape(r *Result, s ShapeSource, data []byte) findings.Finding {
 	// The exact count may undercut the upper bound by less than one
 	// container's worth of values (the last word of a row is padded).
 	slack := uint64(0)
-	if f := w.PackFactor; f != "" {
+	if f := w.PackFactor(); f != "" {
 		num, _, _ := strings.Cut(f, "/")
 		if v, err := strconv.ParseUint(num, 10, 64); err == nil && v > 0 {
 			slack = (v - 1) * max(1, rowsOf(w.LogicalShape))
@@ -116,10 +116,12 @@ func ApplyShape(r *Result, s ShapeSource, data []byte) findings.Finding {
 	}
 	old := w.LogicalShape
 	w.LogicalShape = shape
-	if w.DuplicateOf == "" {
+	if w.DuplicateOf() == "" {
 		w.LogicalParams = n
 	}
-	w.Note = "logical shape read from " + s.Source.Name
+	d := w.detail()
+	d.note = "logical shape read from " + s.Source.Name
+	w.setDetail(d)
 	return findings.Finding{Level: findings.Info, Code: "logical_shape_data",
 		Message:  fmt.Sprintf("%q: logical shape %v read from %q (was %v from the header)", s.Weight, shape, s.Source.Name, old),
 		Evidence: ev}

@@ -133,21 +133,21 @@ func (r *Result) Schemes() []SchemeTotal {
 		t := &r.Tensors[i]
 		switch t.Kind {
 		case Parameter:
-			if t.DuplicateOf != "" {
+			if t.DuplicateOf() != "" {
 				continue
 			}
-			s := get(t.Scheme)
+			s := get(t.Scheme())
 			s.Tensors++
 			s.LogicalParams += t.LogicalParams
 			s.ParamBytes += t.Bytes()
 			switch {
 			case s.Bits == -1:
-				s.Bits = t.Bits
-			case s.Bits != t.Bits:
+				s.Bits = t.Bits()
+			case s.Bits != t.Bits():
 				s.Bits = 0
 			}
 		case Side:
-			s := get(t.Scheme)
+			s := get(t.Scheme())
 			s.SideTensors++
 			s.SideBytes += t.Bytes()
 		}

@@ -123,22 +123,22 @@ func (w *rowSums) add(t *Tensor, i int) {
 		d.LogicalParams += t.LogicalParams
 		// A tied copy can still illustrate its scheme's packing, but its
 		// parameters and bytes are counted once, in the original.
-		if t.Packing != "" {
-			w.example(t.Scheme, i)
+		if t.Packing() != "" {
+			w.example(t.Scheme(), i)
 		}
-		if t.DuplicateOf != "" {
+		if t.DuplicateOf() != "" {
 			x.DuplicateTensors++
 			x.DuplicateParams += product(t.LogicalShape)
 			return
 		}
-		s := &w.schemes[w.scheme(t.Scheme)]
+		s := &w.schemes[w.scheme(t.Scheme())]
 		s.Tensors++
 		s.LogicalParams += t.LogicalParams
 		s.ParamBytes += b
 		switch {
 		case s.Bits == -1:
-			s.Bits = t.Bits
-		case s.Bits != t.Bits:
+			s.Bits = t.Bits()
+		case s.Bits != t.Bits():
 			s.Bits = 0
 		}
 	case Side:
@@ -147,7 +147,7 @@ func (w *rowSums) add(t *Tensor, i int) {
 		x.SideBytes += b
 		d.SideTensors++
 		d.SideElements += elems
-		s := &w.schemes[w.scheme(t.Scheme)]
+		s := &w.schemes[w.scheme(t.Scheme())]
 		s.SideTensors++
 		s.SideBytes += b
 	case Buffer:

@@ -44,7 +44,7 @@ func TestSums(t *testing.T) {
 				for k, sc := range s.Schemes {
 					want := -1
 					for i, x := range r.Tensors {
-						if x.Kind == Parameter && x.Packing != "" && (x.Scheme == sc.Scheme || x.Scheme == "" && sc.Scheme == "none") {
+						if x.Kind == Parameter && x.Packing() != "" && (x.Scheme() == sc.Scheme || x.Scheme() == "" && sc.Scheme == "none") {
 							want = i
 							break
 						}

@@ -70,10 +70,12 @@ func (c *classifier) tied() {
 			c.add(findings.Problem, "tied_shape_mismatch", fmt.Sprintf("config ties the embeddings (%s) but %q is %v and %q is %v: they cannot be one tensor; both are counted", evidence, e.Name, e.LogicalShape, h.Name, h.LogicalShape), e.Name, h.Name)
 			return
 		}
-		h.DuplicateOf = e.Name
+		d := h.detail()
+		d.duplicateOf = e.Name
 		dup := h.LogicalParams
 		h.LogicalParams = 0
-		h.Note = "tied to " + e.Name + " (" + evidence + "): stored twice, counted once"
+		d.note = "tied to " + e.Name + " (" + evidence + "): stored twice, counted once"
+		c.setDetail(h, d)
 		c.add(findings.Warning, "tied_duplicate", fmt.Sprintf("config ties the embeddings (%s) but the checkpoint stores both %q and %q (%v each); the copy's %d parameters are counted once; loaders keep only the embedding, so a head that differs would be silently dropped (compare the bytes of a complete file)", evidence, e.Name, h.Name, e.LogicalShape, dup), e.Name, h.Name)
 		return
 	}
@@ -111,12 +113,12 @@ func TiedPairs(r *Result) []Pair {
 	var out []Pair
 	for i := range r.Tensors {
 		t := &r.Tensors[i]
-		if t.DuplicateOf == "" {
+		if t.DuplicateOf() == "" {
 			continue
 		}
 		// The last tensor of that name, as the index this replaces kept.
 		for j := len(r.Tensors) - 1; j >= 0; j-- {
-			if e := &r.Tensors[j]; e.Name == t.DuplicateOf {
+			if e := &r.Tensors[j]; e.Name == t.DuplicateOf() {
 				out = append(out, Pair{Embedding: *e.Tensor, Head: *t.Tensor})
 				break
 			}

@@ -78,7 +78,7 @@ func newQuantReport(q *quant.Result) *quantReport {
 		// shows how the stored shape maps to the logical one.
 		if i := sums.Examples[k]; i >= 0 {
 			t := q.Tensors[i]
-			row.PackFactor, row.Packing, row.PackingTensor = t.PackFactor, t.Packing, t.Name
+			row.PackFactor, row.Packing, row.PackingTensor = t.PackFactor(), t.Packing(), t.Name
 		}
 		r.Schemes = append(r.Schemes, row)
 		r.TotalBytes += s.ParamBytes + s.SideBytes

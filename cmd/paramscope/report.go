@@ -298,9 +298,9 @@ func newCheckpointReport(ck *reader.Checkpoint, a *analysis.Analysis, listTensor
 				Elements:      t.Elements(),
 				Bytes:         t.Bytes(),
 				File:          t.File,
-				Kind:          string(t.Kind),
+				Kind:          t.Kind.String(),
 				LogicalParams: t.LogicalParams,
-				DuplicateOf:   t.DuplicateOf,
+				DuplicateOf:   t.DuplicateOf(),
 			}
 			if t.LogicalShape != nil && !slices.Equal(t.LogicalShape, t.Shape) {
 				row.LogicalShape = t.LogicalShape
