@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"syscall"
 )
 
@@ -59,6 +60,12 @@ type headerBytes struct {
 	// parse reports instead of its own when the file is a known other
 	// format.
 	sniffed *Error
+	// mapped says buf is a read-only mapping of the file (see
+	// mapHeaderBytes), read only under guardFault: parse then copies
+	// every string it keeps out of it. release, when not nil, unmaps it
+	// (nil when it lies in a mapRegion, released with the region).
+	mapped  bool
+	release func()
 }
 
 // readHeaderBytes reads the 8-byte length prefix and the N header bytes
@@ -66,40 +73,57 @@ type headerBytes struct {
 // lim.MaxHeaderBytes before allocating (lim already filled by
 // effectiveLimits).
 func readHeaderBytes(r io.ReaderAt, size int64, name string, lim Limits) (*headerBytes, error) {
+	n, err := readHeaderLen(r, size, name, lim)
+	if err != nil {
+		return nil, err
+	}
+	return readHeaderBody(r, size, n, name, lim)
+}
+
+// readHeaderLen reads and checks the length prefix of a file of the given
+// size: N is returned only when it is positive, within lim.MaxHeaderBytes
+// and within the file.
+func readHeaderLen(r io.ReaderAt, size int64, name string, lim Limits) (uint64, error) {
 	if size < 0 {
-		return nil, errorf(ErrMalformed, name, -1, "", "file size %d is negative", size)
+		return 0, errorf(ErrMalformed, name, -1, "", "file size %d is negative", size)
 	}
 	if size == 0 {
-		return nil, errorf(ErrNotSafetensors, name, -1, "", "file is empty (0 bytes); a safetensors file starts with an 8-byte header length")
+		return 0, errorf(ErrNotSafetensors, name, -1, "", "file is empty (0 bytes); a safetensors file starts with an 8-byte header length")
 	}
 	var prefix [prefixLen]byte
 	if size < prefixLen {
 		p := make([]byte, size)
 		if err := readFullAt(r, p, 0, name); err != nil {
-			return nil, err
+			return 0, err
 		}
-		return nil, notSafetensors(name, p, fmt.Sprintf("file is %d bytes, shorter than the 8-byte header length prefix", size))
+		return 0, notSafetensors(name, p, fmt.Sprintf("file is %d bytes, shorter than the 8-byte header length prefix", size))
 	}
 	if err := readFullAt(r, prefix[:], 0, name); err != nil {
-		return nil, err
+		return 0, err
 	}
 	n := binary.LittleEndian.Uint64(prefix[:])
 	avail := uint64(size) - prefixLen
 	switch {
 	case n > lim.MaxHeaderBytes:
 		if e := sniffFile(r, size, name); e != nil {
-			return nil, e
+			return 0, e
 		}
-		return nil, errorf(ErrHeaderTooLarge, name, 0, "", "header length %d is above the cap of %d bytes (the default is the reference's MAX_HEADER_SIZE; raise the cap to accept it)", n, lim.MaxHeaderBytes)
+		return 0, errorf(ErrHeaderTooLarge, name, 0, "", "header length %d is above the cap of %d bytes (the default is the reference's MAX_HEADER_SIZE; raise the cap to accept it)", n, lim.MaxHeaderBytes)
 	case n > avail:
 		// Compared as n > size-8 so that n = 2^64-1 cannot overflow 8+n.
 		if e := sniffFile(r, size, name); e != nil {
-			return nil, e
+			return 0, e
 		}
-		return nil, errorf(ErrMalformed, name, 0, "", "header length %d runs past the end of the file: only %d bytes follow the length prefix (truncated, or not a safetensors file)", n, avail)
+		return 0, errorf(ErrMalformed, name, 0, "", "header length %d runs past the end of the file: only %d bytes follow the length prefix (truncated, or not a safetensors file)", n, avail)
 	case n == 0:
-		return nil, errorf(ErrMalformed, name, 0, "", "header length is 0; expected a JSON object")
+		return 0, errorf(ErrMalformed, name, 0, "", "header length is 0; expected a JSON object")
 	}
+	return n, nil
+}
+
+// readHeaderBody reads the n header bytes (n from readHeaderLen) into a
+// new buffer.
+func readHeaderBody(r io.ReaderAt, size int64, n uint64, name string, lim Limits) (*headerBytes, error) {
 	buf := make([]byte, n)
 	if err := readFullAt(r, buf, prefixLen, name); err != nil {
 		return nil, err
@@ -122,11 +146,20 @@ func tensorEstimate(buf []byte, lim Limits) int {
 // parse parses and validates the header, appending its tensors to dst
 // when dst has room for the estimate (so that many files' tensors can
 // share one slice), to a new slice otherwise.
+//
+// When buf is mapped, nothing returned refers to it: the strings the
+// header keeps are copied out before its names are hashed and checked,
+// and an error's tensor name is copied too, so buf can be unmapped as soon
+// as parse returns.
 func (hb *headerBytes) parse(lim Limits, dst []Tensor) (*Header, *Error) {
-	h, pos, err := parseHeaderJSON(hb.buf, hb.name, lim, dst)
+	mapped := hb.mapped
+	h, pos, err := parseHeaderJSON(hb.buf, hb.name, lim, dst, mapped)
 	if err != nil {
 		if err.Err == ErrMalformed && hb.sniffed != nil {
 			return nil, hb.sniffed
+		}
+		if mapped {
+			err.Tensor = strings.Clone(err.Tensor)
 		}
 		return nil, err
 	}
@@ -134,6 +167,7 @@ func (hb *headerBytes) parse(lim Limits, dst []Tensor) (*Header, *Error) {
 	h.HeaderLen = n
 	h.FileSize = uint64(hb.size)
 	if err := checkLayout(h, uint64(hb.size)-prefixLen-n, pos); err != nil {
+		// The names were copied already.
 		return nil, err
 	}
 	return h, nil

@@ -41,8 +41,12 @@ type headerUnknownField struct {
 }
 
 // parseHeaderJSON parses the N header bytes into a Header (without the
-// framing fields) and the header positions of its tensors.
-func parseHeaderJSON(buf []byte, name string, lim Limits, dst []Tensor) (*Header, []headerTensorLoc, *Error) {
+// framing fields) and the header positions of its tensors. With own (buf
+// is a mapping of the file, to be unmapped after the parse), the strings
+// the header keeps are copied out of buf (ownStrings) before the names are
+// hashed and checked for duplicates, so those checks hold for the strings
+// callers get.
+func parseHeaderJSON(buf []byte, name string, lim Limits, dst []Tensor, own bool) (*Header, []headerTensorLoc, *Error) {
 	if !utf8.Valid(buf) {
 		at := 0
 		for at < len(buf) {
@@ -54,9 +58,10 @@ func parseHeaderJSON(buf []byte, name string, lim Limits, dst []Tensor) (*Header
 		}
 		return nil, nil, errorf(ErrMalformed, name, prefixLen+int64(at), "", "header is not valid UTF-8 (byte %#02x); the spec requires UTF-8 JSON", buf[at])
 	}
-	// buf is private to ParseHeader and never written after it was read, so
-	// it can be viewed as a string without a copy; names without escapes are
-	// then substrings of it (one allocation for all of them).
+	// buf is private to the parse (read for it, or a read-only mapping of
+	// the file) and never written, so it can be viewed as a string without
+	// a copy; names without escapes are then substrings of it (one
+	// allocation for all of them, or one exact-size copy with own).
 	s := &headerScanner{data: unsafe.String(unsafe.SliceData(buf), len(buf)), file: name, base: prefixLen}
 	if strings.HasPrefix(s.data, "\uFEFF") {
 		return nil, nil, s.errAt(0, ErrMalformed, "", "header starts with a UTF-8 byte order mark; expected '{'")
@@ -167,6 +172,9 @@ func parseHeaderJSON(buf []byte, name string, lim Limits, dst []Tensor) (*Header
 		return nil, nil, s.errAt(s.pos, ErrMalformed, "", "trailing data after the JSON object: %s", s.describe(s.pos))
 	}
 
+	if own {
+		ownStrings(h, buf)
+	}
 	sum, err := hashNames(s, h.Tensors, locs)
 	if err != nil {
 		return nil, nil, err

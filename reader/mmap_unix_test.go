@@ -3,6 +3,7 @@
 package reader
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -48,6 +49,81 @@ func TestParseIndexMappedTruncated(t *testing.T) {
 			}
 			if len(idx.Shards) != 1 || idx.Shards[0] != "x.safetensors" || idx.TotalSize != 4 {
 				t.Errorf("got shards %q total_size %d, want [x.safetensors] 4", idx.Shards, idx.TotalSize)
+			}
+		})
+	}
+}
+
+// TestParseShardMappedTruncated: a shard header mapped and then truncated
+// before it is parsed (reading it raises SIGBUS) fails with the error a
+// plain read of the truncated file gives, not a crash; an intact mapping
+// parses as the read bytes do, and keeps no name in the mapping.
+func TestParseShardMappedTruncated(t *testing.T) {
+	const name = "model-00001-of-00001.safetensors"
+	// Several pages of header, so the truncation leaves mapped pages past
+	// the file's end.
+	var b strings.Builder
+	b.WriteString(`{"__metadata__":{"format":"pt"}`)
+	for i := range 200 {
+		fmt.Fprintf(&b, `,"model.layers.%d.mlp.down_proj.weight":{"dtype":"F32","shape":[2],"data_offsets":[%d,%d]}`, i, 8*i, 8*i+8)
+	}
+	b.WriteString("}")
+	file := H(b.String(), zeroBytes(8*200))
+	for _, cut := range []int64{-1, 0, 4, 100, 3 * 4096} {
+		t.Run(fmt.Sprintf("cut%d", cut), func(t *testing.T) {
+			dir := t.TempDir()
+			path := filepath.Join(dir, name)
+			if err := os.WriteFile(path, file, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			m, err := openModelDir(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer m.Close()
+			region := newMapRegion()
+			if region == nil {
+				t.Skip("no mapping region on this platform")
+			}
+			defer func() { region.release() }()
+			lim := effectiveLimits(Limits{})
+			hb, err := readShardBytes(m, name, lim, region)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cut >= 0 {
+				if err := os.Truncate(path, cut); err != nil {
+					t.Fatal(err)
+				}
+			}
+			h, err := parseShard(m, name, hb, lim, nil)
+			hb.unmap()
+			region.release()
+			region = nil
+			// What a plain read of the file as it is now gives.
+			var want *Header
+			plain, wantErr := readShardBytes(m, name, lim, nil)
+			if wantErr == nil {
+				var perr *Error
+				if want, perr = plain.parse(lim, nil); perr != nil {
+					wantErr = perr
+				}
+			}
+			if fmt.Sprint(err) != fmt.Sprint(wantErr) {
+				t.Fatalf("got error %v, want %v", err, wantErr)
+			}
+			if err != nil {
+				return
+			}
+			// Read every name after the mapping is gone: one left in it
+			// would crash here.
+			if len(h.Tensors) != len(want.Tensors) || h.Metadata[0] != want.Metadata[0] {
+				t.Fatalf("got %d tensors, metadata %v; want %d, %v", len(h.Tensors), h.Metadata, len(want.Tensors), want.Metadata)
+			}
+			for i := range h.Tensors {
+				if h.Tensors[i].Name != want.Tensors[i].Name {
+					t.Fatalf("tensor %d: got %q, want %q", i, h.Tensors[i].Name, want.Tensors[i].Name)
+				}
 			}
 		})
 	}

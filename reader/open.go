@@ -441,12 +441,16 @@ func startShardReads(ctx context.Context, m *modelDir, names []string, lim Limit
 	}
 	go func() {
 		defer close(r.done)
+		// Every header mapped into the region is unmapped at once, after
+		// the last parse (names copied out).
+		region := newMapRegion()
+		defer region.release()
 		round(lim.Concurrency, func(i int) {
 			if err := ctx.Err(); err != nil {
 				fail(i, err)
 				return
 			}
-			hb, err := readShardBytes(m, names[i], hlim)
+			hb, err := readShardBytes(m, names[i], hlim, region)
 			if err != nil {
 				fail(i, err)
 				return
@@ -470,19 +474,30 @@ func startShardReads(ctx context.Context, m *modelDir, names []string, lim Limit
 			if hb == nil || r.errs[i] != nil {
 				return
 			}
-			raw[i] = nil
+			// A read header's bytes can go once parsed; a mapped one's
+			// are released after the round, all at once (see mapRegion).
+			if !hb.mapped {
+				raw[i] = nil
+			}
 			if err := ctx.Err(); err != nil {
 				fail(i, err)
 				return
 			}
-			h, perr := hb.parse(hlim, r.slab[offs[i]:offs[i]:offs[i]+hb.est])
-			if perr != nil {
-				fail(i, perr)
+			h, err := parseShard(m, names[i], hb, hlim, r.slab[offs[i]:offs[i]:offs[i]+hb.est])
+			if err != nil {
+				fail(i, err)
 				return
 			}
 			setTensorFile(h, names[i])
 			r.headers[i] = h
 		})
+		// Headers skipped after a failure are still mapped.
+		for i, hb := range raw {
+			if hb != nil {
+				hb.unmap()
+				raw[i] = nil
+			}
+		}
 	}()
 	return r
 }
@@ -510,14 +525,44 @@ func markBad(firstBad *atomic.Int64, i int) {
 	}
 }
 
+// parseShard parses the header hb of the shard name into dst (see
+// headerBytes.parse). A mapped header is read under guardFault: should the
+// file have been truncated since it was mapped, it is read again the plain
+// way, which reports what is missing exactly as a read would have (or
+// parses what is there now).
+func parseShard(m *modelDir, name string, hb *headerBytes, lim Limits, dst []Tensor) (*Header, error) {
+	var h *Header
+	var perr *Error
+	if !hb.mapped {
+		h, perr = hb.parse(lim, dst)
+	} else if guardFault(func() { h, perr = hb.parse(lim, dst) }) {
+		hb.unmap()
+		again, err := readShardBytes(m, name, lim, nil)
+		if err != nil {
+			return nil, err
+		}
+		h, perr = again.parse(lim, dst)
+	}
+	// parse returns *Error; a nil one must not become a non-nil error.
+	if perr != nil {
+		return nil, perr
+	}
+	return h, nil
+}
+
 // readShardBytes opens one file of the folder through the root, reads its
-// header's bytes and closes it.
-func readShardBytes(m *modelDir, name string, lim Limits) (*headerBytes, error) {
+// header's bytes (maps them, into region where possible, when region is
+// not nil: see mapHeaderBytes) and closes it. A mapping outlives the
+// file's descriptor.
+func readShardBytes(m *modelDir, name string, lim Limits, region *mapRegion) (*headerBytes, error) {
 	f, size, err := m.open(name)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
+	if region != nil {
+		return mapHeaderBytes(f, size, name, lim, region)
+	}
 	return readHeaderBytes(f, size, name, lim)
 }
 
