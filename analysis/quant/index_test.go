@@ -30,8 +30,8 @@ func TestClassifyOrderIndependent(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			for _, got := range Classify(tc.ts, cfg).Tensors {
 				w := want[got.Name]
-				if got.Kind != w.Kind || got.Scheme() != w.Scheme() || got.Of != w.Of || got.LogicalParams != w.LogicalParams || got.Note() != w.Note() {
-					t.Fatalf("%s: got %s %q of %q (%d), want %s %q of %q (%d)", got.Name, got.Kind, got.Scheme(), got.Of, got.LogicalParams, w.Kind, w.Scheme(), w.Of, w.LogicalParams)
+				if got.Kind != w.Kind || got.Scheme() != w.Scheme() || got.Of() != w.Of() || got.LogicalParams != w.LogicalParams || got.Note() != w.Note() {
+					t.Fatalf("%s: got %s %q of %q (%d), want %s %q of %q (%d)", got.Name, got.Kind, got.Scheme(), got.Of(), got.LogicalParams, w.Kind, w.Scheme(), w.Of(), w.LogicalParams)
 				}
 			}
 		})

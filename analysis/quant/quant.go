@@ -80,14 +80,15 @@ func (k *Kind) UnmarshalText(b []byte) error {
 
 // Tensor is a stored tensor with what it holds.
 //
-// A row is 72 bytes: a DeepSeek-V3-scale checkpoint has ~92,000 of them,
-// and at 160 bytes they were 14.7 MB of fresh memory, each page of which
-// costs ~1.6 µs to fault in and more to free at exit. What few rows differ
-// in (the scheme, the value width, the packing, the note, a tied copy's
-// original) sits in one shared, immutable detail that the rows point at
-// and the methods Scheme, Bits, PackFactor, Packing, DuplicateOf and Note
-// read; a row whose pointer is nil, such as one built by hand, reads as
-// stored plainly with no note.
+// A row is 64 bytes, one cache line: a DeepSeek-V3-scale checkpoint has
+// ~92,000 of them, and at 160 bytes they were 14.7 MB of fresh memory,
+// each page of which costs ~1.6 µs to fault in and more to free at exit.
+// What few rows differ in (the scheme, the value width, the packing, the
+// note, a tied copy's original) sits in one shared, immutable detail that
+// the rows point at and the methods Scheme, Bits, PackFactor, Packing,
+// DuplicateOf and Note read; Of is kept as the owner tensor or a prefix of
+// the row's own name. A row built by hand, without those, reads as stored
+// plainly with no owner and no note.
 type Tensor struct {
 	// Tensor points at the caller's reader.Tensor (the slice given to
 	// Classify) rather than copying it: a DeepSeek-V3-scale checkpoint has
@@ -100,12 +101,15 @@ type Tensor struct {
 	// LogicalParams is the product of LogicalShape (0 for side and buffer,
 	// and 0 for a tied duplicate, see DuplicateOf).
 	LogicalParams uint64
-	// Of names the parameter a side tensor belongs to (or the packed weight's
-	// own name for the parameter itself), "" when unknown.
-	Of string
 	// d holds the fields rows share; nil reads as all zero. It is never
 	// written through: a change swaps the pointer (see setDetail).
 	d *detail
+	// of and ofLen hold Of: the tensor it names, or else the length of the
+	// prefix of Name it is (a bitsandbytes weight named by its side
+	// tensors, which need not be stored), or else it is in d. Twelve bytes
+	// instead of a string's sixteen make the row 64 bytes.
+	of    *reader.Tensor
+	ofLen uint32
 	// Kind says whether the tensor is a parameter, a side tensor or a buffer.
 	Kind Kind
 }
@@ -117,6 +121,23 @@ type Tensor struct {
 type detail struct {
 	scheme, packFactor, packing, duplicateOf, note string
 	bits                                           int
+	// of is Of when it is neither a tensor nor a prefix of the row's name
+	// (no rule gives such an owner today).
+	of string
+}
+
+// Of names the parameter a side tensor belongs to (or the packed weight's
+// own name for the parameter itself), "" when unknown.
+func (t Tensor) Of() string {
+	switch {
+	case t.of != nil:
+		return t.of.Name
+	case t.ofLen > 0:
+		return t.Name[:t.ofLen]
+	case t.d != nil:
+		return t.d.of
+	}
+	return ""
 }
 
 // Scheme names the quantization of this tensor ("" when stored plainly).

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"unsafe"
 
 	"github.com/paramscope/paramscope/analysis/findings"
 	"github.com/paramscope/paramscope/reader"
@@ -214,8 +215,8 @@ func TestHubDisagreement(t *testing.T) {
 		}
 	}
 	b := find(r, "model.layers.0.mlp.down_proj.bias")
-	if b.Kind != Side || b.Of != "model.layers.0.mlp.down_proj.qweight" {
-		t.Errorf("down_proj.bias: got kind %s of %q, want quant_side of the qweight", b.Kind, b.Of)
+	if b.Kind != Side || b.Of() != "model.layers.0.mlp.down_proj.qweight" {
+		t.Errorf("down_proj.bias: got kind %s of %q, want quant_side of the qweight", b.Kind, b.Of())
 	}
 	// What the Hub adds back: the biases' elements.
 	var biases uint64
@@ -864,5 +865,17 @@ func TestKindText(t *testing.T) {
 	var k Kind
 	if err := k.UnmarshalText([]byte("weight")); err == nil {
 		t.Errorf("UnmarshalText(%q): got no error", "weight")
+	}
+}
+
+// TestTensorRowSize keeps a row to one 64-byte cache line on 64-bit
+// platforms: a DeepSeek-V3-scale checkpoint has ~92,000 rows, and every
+// byte of a row is ~92 KB of fresh memory (see Tensor).
+func TestTensorRowSize(t *testing.T) {
+	if unsafe.Sizeof(uintptr(0)) != 8 {
+		t.Skip("sizes are for 64-bit platforms")
+	}
+	if got := unsafe.Sizeof(Tensor{}); got > 64 {
+		t.Errorf("unsafe.Sizeof(Tensor{}): got %d, want at most 64", got)
 	}
 }

@@ -42,14 +42,14 @@ func ShapeSources(r *Result) []ShapeSource {
 	}
 	var out []ShapeSource
 	for _, t := range r.Tensors {
-		if t.Kind != Side || t.Of == "" || t.Bytes() > maxShapeSource {
+		if t.Kind != Side || t.Of() == "" || t.Bytes() > maxShapeSource {
 			continue
 		}
 		switch {
 		case strings.HasSuffix(t.Name, ".weight_shape") && (t.DType == reader.I64 || t.DType == reader.I32) && t.Elements() == 2:
-			out = append(out, ShapeSource{Weight: t.Of, Source: *t.Tensor, Format: "weight_shape"})
+			out = append(out, ShapeSource{Weight: t.Of(), Source: *t.Tensor, Format: "weight_shape"})
 		case strings.Contains(t.Name, ".quant_state.bitsandbytes__") && t.DType == reader.U8:
-			out = append(out, ShapeSource{Weight: t.Of, Source: *t.Tensor, Format: "bnb_quant_state"})
+			out = append(out, ShapeSource{Weight: t.Of(), Source: *t.Tensor, Format: "bnb_quant_state"})
 		}
 	}
 	return out
