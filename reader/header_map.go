@@ -3,6 +3,7 @@ package reader
 import (
 	"os"
 	"runtime/debug"
+	"strings"
 	"unsafe"
 )
 
@@ -106,7 +107,11 @@ func ownStrings(h *Header, buf []byte) {
 			n += len(m.Value)
 		}
 	}
-	out := make([]byte, 0, n)
+	// A Builder grown once allocates without zeroing (the copy overwrites
+	// every byte); in a long-running process whose heap is reused,
+	// make([]byte, n) cleared the 4.8 MB first.
+	var out strings.Builder
+	out.Grow(n)
 	own := func(s *string) {
 		if !in(*s) {
 			return
@@ -116,9 +121,11 @@ func ownStrings(h *Header, buf []byte) {
 			*s = ""
 			return
 		}
-		at := len(out)
-		out = append(out, *s...)
-		*s = unsafe.String(&out[at], len(*s))
+		at := out.Len()
+		out.WriteString(*s)
+		// Grown once to n: the bytes never move, so the names already
+		// copied stay valid.
+		*s = out.String()[at:]
 	}
 	for i := range h.Tensors {
 		own(&h.Tensors[i].Name)

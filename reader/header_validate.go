@@ -14,10 +14,10 @@ import (
 // the number of bytes after the header; it must equal what the tensors
 // cover, except for a header-only stub (dataAvail == 0), which sets
 // h.Stub.
-func checkLayout(h *Header, dataAvail uint64, locs []headerTensorLoc) *Error {
+func checkLayout(h *Header, dataAvail uint64, locs *tensorLocator) *Error {
 	ts := h.Tensors
 	errAt := func(i int, format string, args ...any) *Error {
-		return errorf(ErrMalformed, h.File, prefixLen+int64(locs[i].pos), ts[i].Name, format, args...)
+		return errorf(ErrMalformed, h.File, prefixLen+int64(locs.at(i)), ts[i].Name, format, args...)
 	}
 	sorted := true
 	for i := range ts {
