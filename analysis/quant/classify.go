@@ -74,10 +74,11 @@ type classifier struct {
 	anyFactor bool
 	// blockNote is the FP8 block-scale note, built once.
 	blockNote string
-	// details interns the rows' shared fields (see setDetail); lastDetail
-	// is the one used last.
-	details    map[detail]*detail
-	lastDetail *detail
+	// details interns the rows' shared fields (see setDetail);
+	// packedDetail and sideDetail are the ones setPacked and setSide used
+	// last.
+	details                  map[detail]*detail
+	packedDetail, sideDetail *detail
 	// hubSums is the Hub's count, added up by summarize for hub.
 	hubSums hubSums
 	// rowSums is Result.Sums before sorting, added up by summarize.
@@ -253,9 +254,13 @@ func (c *classifier) setPacked(i int, scheme string, logical []uint64, valueBits
 		c.anyFactor = true
 	}
 	t.of, t.ofLen = t.Tensor, 0
-	// Built afresh rather than from t's detail, which is nil here (see
-	// setDetail): reading the row would stall on its cache line.
-	c.setDetail(t, detail{scheme: scheme, bits: valueBits, packFactor: factor, packing: packing, note: note})
+	// Long runs of weights are packed alike: compare with the detail used
+	// last field by field, without building one (see setDetail).
+	if p := c.packedDetail; p != nil && p.scheme == scheme && p.bits == valueBits && p.packFactor == factor && p.packing == packing && p.note == note {
+		t.d = p
+	} else {
+		c.packedDetail = c.setDetail(t, detail{scheme: scheme, bits: valueBits, packFactor: factor, packing: packing, note: note})
+	}
 	c.codes[i] |= doneBit
 }
 
@@ -266,7 +271,6 @@ func (c *classifier) setSide(i int, scheme, owner string, o *reader.Tensor, note
 	t.Kind = Side
 	t.LogicalShape = nil
 	t.LogicalParams = 0
-	d := detail{scheme: scheme, note: note}
 	t.of, t.ofLen = nil, 0
 	switch {
 	case owner == "":
@@ -275,9 +279,16 @@ func (c *classifier) setSide(i int, scheme, owner string, o *reader.Tensor, note
 	case len(owner) <= len(t.Name) && len(owner) <= math.MaxUint32 && t.Name[:len(owner)] == owner:
 		t.ofLen = uint32(len(owner))
 	default:
-		d.of = owner
+		c.setDetail(t, detail{scheme: scheme, note: note, of: owner})
+		c.codes[i] |= doneBit
+		return
 	}
-	c.setDetail(t, d)
+	// As in setPacked: runs of side tensors alike.
+	if p := c.sideDetail; p != nil && p.scheme == scheme && p.note == note {
+		t.d = p
+	} else {
+		c.sideDetail = c.setDetail(t, detail{scheme: scheme, note: note})
+	}
 	c.codes[i] |= doneBit
 }
 
@@ -291,10 +302,13 @@ func (c *classifier) setBuffer(i int, note string) {
 	c.codes[i] |= doneBit
 }
 
-// setDetail points row t at the shared copy of d: the last one used when
-// it is equal (each pass sets long runs of rows alike: ~46,000 FP8 weights,
-// then ~46,000 block scales), else the one in the classifier's map, else a
-// new one. Rows never write into a detail, so sharing it is safe.
+// setDetail points row t at the shared copy of d, the one in the
+// classifier's map or else a new one, and returns it. Rows never write into
+// a detail, so sharing it is safe. setPacked and setSide first compare with
+// the detail they used last, field by field: each pass sets long runs of
+// rows alike (~46,000 FP8 weights, then ~46,000 block scales in
+// DeepSeek-V3), and building and comparing whole details (an out-of-line
+// equality function) was 1.7% of an inspect's samples in perf.
 //
 // setPacked, setSide and setBuffer build d without reading the row's old
 // detail: each row is set by one rule, before it is done (doneBit), and
@@ -303,14 +317,10 @@ func (c *classifier) setBuffer(i int, note string) {
 // setSide take 3.2 ms per DeepSeek-V3 classification instead of 1.4 (pprof
 // of BenchmarkClassifyDeepSeekScale), in cache misses on rows the pass had
 // not yet touched.
-func (c *classifier) setDetail(t *Tensor, d detail) {
+func (c *classifier) setDetail(t *Tensor, d detail) *detail {
 	if d == (detail{}) {
 		t.d = nil
-		return
-	}
-	if p := c.lastDetail; p != nil && *p == d {
-		t.d = p
-		return
+		return nil
 	}
 	p := c.details[d]
 	if p == nil {
@@ -323,8 +333,8 @@ func (c *classifier) setDetail(t *Tensor, d detail) {
 		*p = d
 		c.details[d] = p
 	}
-	c.lastDetail = p
 	t.d = p
+	return p
 }
 
 // buffers recognises the non-parameter tensors some exports save from
