@@ -52,9 +52,10 @@ type headerBytes struct {
 	// buf is the N header bytes; size is the file's size.
 	buf  []byte
 	size int64
-	// est is at least the number of tensors a valid header holds (see
+	// est is at least the number of tensors a valid header holds;
+	// brackets is the count of '[' it is computed from (see
 	// tensorEstimate).
-	est int
+	est, brackets int
 	// sniffed is sniffFile's verdict, taken while the file was open, for a
 	// header that does not start like a JSON object: the error a failed
 	// parse reports instead of its own when the file is a known other
@@ -128,7 +129,8 @@ func readHeaderBody(r io.ReaderAt, size int64, n uint64, name string, lim Limits
 	if err := readFullAt(r, buf, prefixLen, name); err != nil {
 		return nil, err
 	}
-	hb := &headerBytes{name: name, buf: buf, size: size, est: tensorEstimate(buf, lim)}
+	hb := &headerBytes{name: name, buf: buf, size: size}
+	hb.est, hb.brackets = tensorEstimate(buf, lim)
 	if buf[0] != '{' && !jsonSpace(buf[0]) {
 		hb.sniffed = sniffFile(r, size, name)
 	}
@@ -138,9 +140,11 @@ func readHeaderBody(r io.ReaderAt, size int64, n uint64, name string, lim Limits
 // tensorEstimate bounds the number of tensors a valid header holds from
 // above, cheaply: every tensor entry has exactly two '[' (shape and
 // data_offsets) and takes at least minEntryBytes, and no file may hold more
-// than lim.MaxTensors.
-func tensorEstimate(buf []byte, lim Limits) int {
-	return min(bytes.Count(buf, []byte{'['})/2, len(buf)/minEntryBytes, lim.MaxTensors)
+// than lim.MaxTensors. brackets is the count of '[', which the parse sizes
+// its slices from without counting again.
+func tensorEstimate(buf []byte, lim Limits) (est, brackets int) {
+	brackets = bytes.Count(buf, []byte{'['})
+	return min(brackets/2, len(buf)/minEntryBytes, lim.MaxTensors), brackets
 }
 
 // parse parses and validates the header, appending its tensors to dst
@@ -153,7 +157,7 @@ func tensorEstimate(buf []byte, lim Limits) int {
 // as parse returns.
 func (hb *headerBytes) parse(lim Limits, dst []Tensor) (*Header, *Error) {
 	mapped := hb.mapped
-	h, pos, err := parseHeaderJSON(hb.buf, hb.name, lim, dst, mapped)
+	h, pos, err := parseHeaderJSON(hb.buf, hb.name, lim, dst, mapped, hb.brackets)
 	if err != nil {
 		if err.Err == ErrMalformed && hb.sniffed != nil {
 			return nil, hb.sniffed

@@ -38,7 +38,7 @@ func mapHeaderBytes(f *os.File, size int64, name string, lim Limits, region *map
 	hb := &headerBytes{name: name, buf: buf, size: size, mapped: true, release: unmap}
 	var first byte
 	if guardFault(func() {
-		hb.est = tensorEstimate(buf, lim)
+		hb.est, hb.brackets = tensorEstimate(buf, lim)
 		first = buf[0]
 	}) {
 		hb.unmap()

@@ -25,6 +25,9 @@ type headerScanner struct {
 	// base is the byte offset of data[0] in the file (8: after the length
 	// prefix), so errors can name a byte of the file.
 	base int64
+	// nonASCII is set when a string read held a byte above 0x7f: only
+	// then must the header's UTF-8 be checked (see parseHeaderJSON).
+	nonASCII bool
 }
 
 // maxSkipDepth bounds the nesting of a value we skip (an unknown tensor
@@ -117,6 +120,16 @@ var stringSpecial = func() (t [256]bool) {
 	return t
 }()
 
+// stringSpecialHi is stringSpecial plus the bytes above 0x7f, which
+// readString notes in nonASCII.
+var stringSpecialHi = func() (t [256]bool) {
+	t = stringSpecial
+	for c := 0x80; c < 0x100; c++ {
+		t[c] = true
+	}
+	return t
+}()
+
 // load64 reads 8 bytes of s at i as a little-endian word (the compiler
 // merges the byte loads into one).
 func load64(s string, i int) uint64 {
@@ -136,6 +149,14 @@ func swarSpecial(w uint64) bool {
 	q := w ^ (ones * '"')
 	b := w ^ (ones * '\\')
 	return ((q-ones)&^q|(b-ones)&^b|(w-ones*0x20)&^w)&highs != 0
+}
+
+// swarSpecialHi is swarSpecial, or any byte of w above 0x7f.
+func swarSpecialHi(w uint64) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	q := w ^ (ones * '"')
+	b := w ^ (ones * '\\')
+	return ((q-ones)&^q|(b-ones)&^b|(w-ones*0x20)&^w|w)&highs != 0
 }
 
 // readString reads the JSON string at pos. A string longer than max raw
@@ -158,12 +179,13 @@ func (s *headerScanner) readString(max int, what, tensor string) (string, *Error
 	// bytes at a time are tested for a quote, a backslash or a control byte
 	// at once (the "has zero byte" bit trick); then one table load per byte
 	// decides whether the byte needs a closer look.
-	for i+8 <= end && !swarSpecial(load64(s.data, i)) {
+	// A byte above 0x7f also leaves the word loop, to be noted below.
+	for i+8 <= end && !swarSpecialHi(load64(s.data, i)) {
 		i += 8
 	}
 	for ; i < end; i++ {
 		c := s.data[i]
-		if !stringSpecial[c] {
+		if !stringSpecialHi[c] {
 			continue
 		}
 		if c == '"' {
@@ -172,6 +194,10 @@ func (s *headerScanner) readString(max int, what, tensor string) (string, *Error
 		}
 		if c == '\\' {
 			return s.readEscaped(start, i, max, what, tensor)
+		}
+		if c >= 0x80 {
+			s.nonASCII = true
+			continue
 		}
 		if c < 0x20 {
 			return "", s.errAt(i, ErrMalformed, tensor, "%s holds raw control byte %#02x; JSON requires it escaped", what, c)
@@ -200,6 +226,9 @@ func (s *headerScanner) readEscaped(start, i, max int, what, tensor string) (str
 		case c < 0x20:
 			return "", s.errAt(i, ErrMalformed, tensor, "%s holds raw control byte %#02x; JSON requires it escaped", what, c)
 		case c != '\\':
+			if c >= 0x80 {
+				s.nonASCII = true
+			}
 			buf = append(buf, c)
 			i++
 			continue
