@@ -97,6 +97,8 @@ func TestFastIndexAgrees(t *testing.T) {
 		{"pretty", "{\n  \"metadata\": {\n    \"total_size\": 480\n  },\n  \"weight_map\": {\n    \"a\": \"x.safetensors\",\n    \"b\": \"y.safetensors\"\n  }\n}\n", true},
 		{"other metadata", indexJSON(`{"total_size":480,"format":"pt"}`, pairs...), false},
 		{"total_size float", indexJSON(`{"total_size":480.0}`, pairs...), false},
+		{"non-ASCII names", indexJSON(`{"total_size":480}`, "modèle.layers.0.weight.ünïcödé", "x.safetensors", "z", "ÿ.safetensors"), true},
+		{"invalid UTF-8 name", "{\"weight_map\":{\"a\xff\":\"x.safetensors\"}}", false},
 		{"escaped name", indexJSON("", `a"b`, "x.safetensors"), false},
 		{"duplicate sorted", indexJSON("", "a", "x.safetensors", "a", "x.safetensors"), false},
 		{"duplicate unsorted", indexJSON("", "b", "x.safetensors", "a", "x.safetensors", "b", "x.safetensors"), false},
