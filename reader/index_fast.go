@@ -146,6 +146,12 @@ func fastString(d string, i int, ascii bool) (s string, end int, ok bool) {
 	return "", 0, false
 }
 
+// quotedAt reports whether d holds the JSON string "s" at i.
+func quotedAt(d string, i int, s string) bool {
+	end := i + len(s) + 1
+	return end < len(d) && d[i] == '"' && d[end] == '"' && d[i+1:end] == s
+}
+
 // fastMetadata reads the value of "metadata" at d[i]: null, or an object
 // with at most a total_size written as plain digits that fit in 64 bits.
 func fastMetadata(d string, i int, idx *Index, ascii bool) (int, bool) {
@@ -213,11 +219,21 @@ func fastWeightMap(data []byte, d string, i int, idx *Index, extra *indexExtra, 
 		if j >= len(d) || d[j] != ':' {
 			return 0, false
 		}
-		shard, j, ok := fastString(d, skipSpace(d, j+1), ascii)
-		if !ok {
+		j = skipSpace(d, j+1)
+		var shard string
+		var k int32
+		known := false
+		// Consecutive entries mostly name the same shard: finding the
+		// last one's name between quotes at j gives what fastString
+		// would (the name holds nothing fastString stops at) without
+		// scanning for the closing quote (~1 ms of CPU over the 91,991
+		// entries of the DeepSeek-V3-scale bigckpt).
+		if last >= 0 && quotedAt(d, j, idx.Shards[last]) {
+			shard, k, known = idx.Shards[last], last, true
+			j += len(shard) + 2
+		} else if shard, j, ok = fastString(d, j, ascii); !ok {
 			return 0, false
 		}
-		k, known := last, last >= 0 && shard == idx.Shards[last]
 		if !known {
 			k, known = shardIndex[shard]
 		}
