@@ -116,7 +116,8 @@ type Tensor struct {
 
 // detail is what a row shares with many others: a checkpoint has a handful
 // of distinct schemes, widths, packings and notes (DeepSeek-V3's ~92,000
-// rows have three), so the classifier interns one copy of each combination
+// rows point at two: its FP8 weights' and their block scales'; the plain
+// rest at none), so the classifier interns one copy of each combination
 // and rows point at it. A detail is immutable once a row points at it.
 type detail struct {
 	scheme, packFactor, packing, duplicateOf, note string
