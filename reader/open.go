@@ -469,6 +469,7 @@ func startShardReads(ctx context.Context, m *modelDir, names []string, lim Limit
 			}
 		}
 		r.slab = make([]Tensor, total)
+		adviseHuge(r.slab)
 		touchPages(r.slab)
 		// Parsing only computes: more goroutines than processors would
 		// only be preempted in turn.

@@ -1,0 +1,6 @@
+//go:build !linux
+
+package reader
+
+// adviseHuge does nothing on this platform.
+func adviseHuge(s []Tensor) {}
