@@ -67,6 +67,9 @@ type headerBytes struct {
 	// (nil when it lies in a mapRegion, released with the region).
 	mapped  bool
 	release func()
+	// names, when not nil, is where parse copies the strings of a mapped
+	// header to.
+	names *nameArea
 }
 
 // readHeaderBytes reads the 8-byte length prefix and the N header bytes
@@ -157,7 +160,7 @@ func tensorEstimate(buf []byte, lim Limits) (est, brackets int) {
 // as parse returns.
 func (hb *headerBytes) parse(lim Limits, dst []Tensor) (*Header, *Error) {
 	mapped := hb.mapped
-	h, pos, err := parseHeaderJSON(hb.buf, hb.name, lim, dst, mapped, hb.brackets)
+	h, pos, err := parseHeaderJSON(hb.buf, hb.name, lim, dst, mapped, hb.brackets, hb.names)
 	if err != nil {
 		if err.Err == ErrMalformed && hb.sniffed != nil {
 			return nil, hb.sniffed

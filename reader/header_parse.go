@@ -109,8 +109,8 @@ type headerUnknownField struct {
 // strings is JSON punctuation, digits and literals), so the 11.9 MB of the
 // DeepSeek-V3-scale bigckpt's headers are not read a second time for it
 // (~1.3 ms of CPU per run).
-func parseHeaderJSON(buf []byte, name string, lim Limits, dst []Tensor, own bool, brackets int) (*Header, *tensorLocator, *Error) {
-	h, locs, err := parseHeaderText(buf, name, lim, dst, own, brackets)
+func parseHeaderJSON(buf []byte, name string, lim Limits, dst []Tensor, own bool, brackets int, names *nameArea) (*Header, *tensorLocator, *Error) {
+	h, locs, err := parseHeaderText(buf, name, lim, dst, own, brackets, names)
 	if err != nil {
 		if e := checkUTF8(buf, name); e != nil {
 			return nil, nil, e
@@ -139,7 +139,7 @@ func checkUTF8(buf []byte, name string) *Error {
 
 // parseHeaderText is parseHeaderJSON but for the UTF-8 check of a header
 // that fails to parse.
-func parseHeaderText(buf []byte, name string, lim Limits, dst []Tensor, own bool, brackets int) (*Header, *tensorLocator, *Error) {
+func parseHeaderText(buf []byte, name string, lim Limits, dst []Tensor, own bool, brackets int, names *nameArea) (*Header, *tensorLocator, *Error) {
 	// buf is private to the parse (read for it, or a read-only mapping of
 	// the file) and never written, so it can be viewed as a string without
 	// a copy; names without escapes are then substrings of it (one
@@ -270,7 +270,7 @@ func parseHeaderText(buf []byte, name string, lim Limits, dst []Tensor, own bool
 	}
 
 	if own {
-		ownStrings(h, buf)
+		ownStrings(h, buf, names)
 	}
 	locs := &tensorLocator{data: s.data}
 	sum, err := hashNames(s, h.Tensors, locs)

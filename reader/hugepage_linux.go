@@ -23,13 +23,14 @@ const hugePageBytes = 2 << 20
 // the heap once s is freed, which only means huge pages for what is
 // allocated there next. Any refusal is ignored: the pages are then
 // ordinary.
-func adviseHuge(s []Tensor) {
+func adviseHuge[T any](s []T) {
 	if len(s) == 0 {
 		return
 	}
+	var zero T
 	p := uintptr(unsafe.Pointer(unsafe.SliceData(s)))
 	start := (p + hugePageBytes - 1) &^ (hugePageBytes - 1)
-	end := (p + uintptr(len(s))*unsafe.Sizeof(Tensor{})) &^ (hugePageBytes - 1)
+	end := (p + uintptr(len(s))*unsafe.Sizeof(zero)) &^ (hugePageBytes - 1)
 	if end > start {
 		_, _, _ = syscall.Syscall(syscall.SYS_MADVISE, start, end-start, madvHugepage)
 	}

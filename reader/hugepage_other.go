@@ -3,4 +3,4 @@
 package reader
 
 // adviseHuge does nothing on this platform.
-func adviseHuge(s []Tensor) {}
+func adviseHuge[T any](s []T) {}

@@ -13,7 +13,7 @@ func TestTensorPositions(t *testing.T) {
 		"\n\t" + `"__metadata__":{"k":"v,{[\"]}"},` +
 		`"b\"c\u00e9":{"dtype":"F32","shape":[2],"data_offsets":[8,16],"x":{"y":[1,{"z":"}"}]}} , ` +
 		`"d":{"shape":[],"dtype":"U8","data_offsets":[16,17]}  }`
-	h, locs, err := parseHeaderJSON([]byte(js), "f", effectiveLimits(Limits{}), nil, false, -1)
+	h, locs, err := parseHeaderJSON([]byte(js), "f", effectiveLimits(Limits{}), nil, false, -1, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

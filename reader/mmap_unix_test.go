@@ -3,9 +3,11 @@
 package reader
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -126,5 +128,51 @@ func TestParseShardMappedTruncated(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestOpenNameArea: Open copies the mapped headers' strings into one
+// shared area sized from a bound, and a header whose tensor estimate
+// overcounts (names full of '[') does not fit its share and gets a buffer
+// of its own; either way every name, metadata key and value reads back as
+// the header holds it once every mapping is gone.
+func TestOpenNameArea(t *testing.T) {
+	dir := t.TempDir()
+	shard := func(file, prefix string, n int) {
+		var b strings.Builder
+		b.WriteString(`{"__metadata__":{"format":"pt","note":"` + prefix + `"}`)
+		for i := range n {
+			fmt.Fprintf(&b, `,"%s.%d.weight":{"dtype":"F32","shape":[2],"data_offsets":[%d,%d]}`, prefix, i, 8*i, 8*i+8)
+		}
+		b.WriteString("}")
+		if err := os.WriteFile(filepath.Join(dir, file), H(b.String(), zeroBytes(8*n)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	shard("a.safetensors", "model.layers", 300)
+	shard("b.safetensors", strings.Repeat("[", 200), 300)
+	ck, err := Open(context.Background(), dir, Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := 0
+	for _, f := range []string{"a.safetensors", "b.safetensors"} {
+		want, err := OpenFile(filepath.Join(dir, f), Limits{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, w := range want.Tensors {
+			if got := ck.Tensors[at+i].Name; got != w.Name {
+				t.Fatalf("%s tensor %d: got %q, want %q", f, i, got, w.Name)
+			}
+		}
+		at += len(want.Tensors)
+		got := ck.Files[slices.IndexFunc(ck.Files, func(h *Header) bool { return h.File == f })]
+		if !slices.Equal(got.Metadata, want.Metadata) {
+			t.Fatalf("%s metadata: got %v, want %v", f, got.Metadata, want.Metadata)
+		}
+	}
+	if at != len(ck.Tensors) {
+		t.Fatalf("got %d tensors, want %d", len(ck.Tensors), at)
 	}
 }
