@@ -164,6 +164,20 @@ func newNameArea(n int) *nameArea {
 	return a
 }
 
+// takeWords reserves room for n uint64 (a shape arena) in the area,
+// aligned, and returns it empty with that capacity, or nil when the area
+// is full (or a is nil). The area holds no pointers, so shapes and names
+// can share it.
+func (a *nameArea) takeWords(n int) []uint64 {
+	const word = int(unsafe.Sizeof(uint64(0)))
+	b := a.take(n*word + word - 1)
+	if b == nil {
+		return nil
+	}
+	off := int(-uintptr(unsafe.Pointer(unsafe.SliceData(b))) & uintptr(word-1))
+	return unsafe.Slice((*uint64)(unsafe.Pointer(&b[off])), n)[:0]
+}
+
 // take reserves n bytes of the area, or returns nil when it is full (or
 // a is nil).
 func (a *nameArea) take(n int) []byte {

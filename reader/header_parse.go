@@ -191,7 +191,13 @@ func parseHeaderText(buf []byte, name string, lim Limits, dst []Tensor, own bool
 	// places left starts a new chunk sized for the rest, so higher ranks
 	// cost chunks, not a regrown copy; 3 per tensor left 0.74 MB of
 	// touched memory unused.
-	arena := make([]uint64, 0, 2*est+arenaRoom)
+	var arena []uint64
+	if own {
+		arena = names.takeWords(2*est + arenaRoom)
+	}
+	if arena == nil {
+		arena = make([]uint64, 0, 2*est+arenaRoom)
+	}
 	var unknown []headerUnknownField
 	seenMeta := false
 

@@ -483,6 +483,8 @@ func startShardReads(ctx context.Context, m *modelDir, names []string, lim Limit
 		for _, hb := range raw {
 			if hb != nil && hb.mapped {
 				bound += max(len(hb.buf)-(minEntryBytes-2)*hb.est, 0)
+				// The shape arena (see parseHeaderText), aligned.
+				bound += (2*hb.est+arenaRoom+1)*8 - 1
 			}
 		}
 		area := newNameArea(bound)
