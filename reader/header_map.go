@@ -148,10 +148,11 @@ func ownStrings(h *Header, buf []byte, area *nameArea) {
 	}
 }
 
-// nameArea is one buffer the strings of many mapped headers are copied
-// into, side by side, by concurrent parses: one allocation whose whole
-// 2 MiB pages can be huge (adviseHuge), instead of 163 of ~29 KB each
-// faulted in page by page for the DeepSeek-V3-scale bigckpt.
+// nameArea is one buffer the strings and shape arenas of many mapped
+// headers are put into, side by side, by concurrent parses: one
+// allocation whose whole 2 MiB pages can be huge (adviseHuge), instead of
+// 326 of ~29 KB and ~9 KB each faulted in page by page for the
+// DeepSeek-V3-scale bigckpt.
 type nameArea struct {
 	buf  []byte
 	next atomic.Int64
