@@ -517,7 +517,9 @@ func startShardReads(ctx context.Context, m *modelDir, names []string, lim Limit
 			setTensorFile(h, names[i])
 			r.headers[i] = h
 		})
-		// Headers skipped after a failure are still mapped.
+		// Headers mapped on their own (the region was full or refused
+		// them) are unmapped here, parsed or skipped after a failure;
+		// the region goes with the rest once done is closed.
 		for i, hb := range raw {
 			if hb != nil {
 				hb.unmap()
