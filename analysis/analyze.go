@@ -63,7 +63,7 @@ type FormulaReport struct {
 // architecture, compare with the formula. It never fails: odd input becomes
 // findings.
 func Analyze(tensors []reader.Tensor, cfg *reader.Config) *Analysis {
-	return analyze(tensors, cfg, true)
+	return analyze(tensors, cfg, true, false)
 }
 
 // AnalyzeSummary is Analyze with only the formula's headline
@@ -72,20 +72,40 @@ func Analyze(tensors []reader.Tensor, cfg *reader.Config) *Analysis {
 // such as paramscope inspect shows, and on DeepSeek-V3's ~92,000 tensors it
 // skips the diff's walk over every layer tensor.
 func AnalyzeSummary(tensors []reader.Tensor, cfg *reader.Config) *Analysis {
-	return analyze(tensors, cfg, false)
+	return analyze(tensors, cfg, false, false)
 }
 
-// analyze runs the stages, with the formula's detail when full is true.
+// AnalyzeCheckpoint is Analyze for a checkpoint reader.Open returned. Its
+// tensor names are unique (the reader refuses a name twice), so the
+// classification need not check that (quant.ClassifyUnique): the result
+// is Analyze's, with less work on large checkpoints.
+func AnalyzeCheckpoint(ck *reader.Checkpoint) *Analysis {
+	return analyze(ck.Tensors, ck.Config, true, true)
+}
+
+// AnalyzeCheckpointSummary is AnalyzeSummary for a checkpoint reader.Open
+// returned, with the same shortcut as AnalyzeCheckpoint.
+func AnalyzeCheckpointSummary(ck *reader.Checkpoint) *Analysis {
+	return analyze(ck.Tensors, ck.Config, false, true)
+}
+
+// analyze runs the stages, with the formula's detail when full is true;
+// unique says the tensors' names are known to be unique.
 // The roles are not changed between the stages, so the sums the
 // architecture's walk gathered serve the formula's headline.
-func analyze(tensors []reader.Tensor, cfg *reader.Config, full bool) *Analysis {
+func analyze(tensors []reader.Tensor, cfg *reader.Config, full, unique bool) *Analysis {
 	roles := make([]TensorRole, len(tensors))
 	if len(tensors) >= parallelNames {
 		// The rows are fresh memory; their page faults are taken on the
 		// other core while Classify runs (the pointer keeps them alive).
 		go prefault(unsafe.Pointer(unsafe.SliceData(roles)), len(roles)*int(unsafe.Sizeof(TensorRole{})))
 	}
-	q := quant.Classify(tensors, cfg)
+	var q *quant.Result
+	if unique {
+		q = quant.ClassifyUnique(tensors, cfg)
+	} else {
+		q = quant.Classify(tensors, cfg)
+	}
 	// Sums were added up in Classify's own walk over the rows.
 	a := &Analysis{Quant: q, Totals: q.Sums().Totals}
 	a.Findings = append(a.Findings, q.Findings...)

@@ -75,6 +75,8 @@ type Checkpoint struct {
 	// Files are the headers of every file read, in shard order.
 	Files []*Header
 	// Tensors are all tensors of all files, in file order then header order.
+	// No two have the same name: Open refuses a name twice in one header,
+	// in two shards, or in two files of a folder.
 	Tensors []Tensor
 	// Config is config.json beside the weights, or nil when absent.
 	Config *Config

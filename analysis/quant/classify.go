@@ -62,6 +62,11 @@ type classifier struct {
 	// table has said whether names are unique; guessed records that it
 	// did, so that Classify starts over without guessing if they are not.
 	optimistic, guessed bool
+	// unique is set when the caller has said names are unique
+	// (ClassifyUnique): neighbours' answers need no table behind them.
+	unique bool
+	// scanned is how many codes scan has passed over (ClassifyUnique).
+	scanned int
 	// lastDType and lastBits cache reader.DType.Bits (a map lookup) over
 	// the long runs of one dtype.
 	lastDType reader.DType
@@ -106,8 +111,9 @@ const bnbStateMark = ".quant_state.bitsandbytes__"
 // start to show in a profile.
 const prefaultRows = 8192
 
-func newClassifier(tensors []reader.Tensor, cfg *reader.Config) *classifier {
+func newClassifier(tensors []reader.Tensor, cfg *reader.Config, unique bool) *classifier {
 	c := &classifier{
+		unique:      unique,
 		cfg:         cfg,
 		q:           parseConfig(cfg),
 		src:         tensors,
@@ -122,7 +128,9 @@ func newClassifier(tensors []reader.Tensor, cfg *reader.Config) *classifier {
 		// it runs).
 		go prefaultTail(unsafe.Pointer(unsafe.SliceData(c.out)), len(c.out)*int(unsafe.Sizeof(Tensor{})))
 	}
-	c.startTable()
+	if !unique {
+		c.startTable()
+	}
 	for i := range tensors {
 		t := &tensors[i]
 		// Field by field: the slice is zeroed already, and assigning a whole

@@ -344,12 +344,26 @@ func (c *classifier) probe(h uint64, is func(name string) bool) int {
 // for the same leaf (the reference writer groups tensors by dtype and sorts
 // each group by name, so the k-th FP8 weight's scale is the k-th F32
 // scale). Either answer is exact because buildTable has checked that names
-// are unique (with duplicates only the table knows which comes first).
+// are unique (with duplicates only the table knows which comes first), or
+// because the caller has said they are (ClassifyUnique).
 func (c *classifier) at(near int, module string, code leafCode) *Tensor {
 	if c.present&(1<<code) == 0 {
 		return nil
 	}
 	leaf := leafNames[code]
+	if c.unique && !c.tableReady {
+		// Names are unique: a neighbour with the name is the tensor, and
+		// so is the one a scan finds.
+		if j := c.nearby(near, module, leaf, code); j >= 0 {
+			return &c.out[j]
+		}
+		if j, ok := c.scan(module, leaf, code); ok {
+			if j < 0 {
+				return nil
+			}
+			return &c.out[j]
+		}
+	}
 	if !c.tableReady && c.tableWait != nil && c.optimistic {
 		// The table is still being built: answer from the neighbours
 		// as if names were unique, and let Classify start over if the
@@ -389,6 +403,37 @@ func (c *classifier) nearby(near int, module, leaf string, code leafCode) int {
 		}
 	}
 	return -1
+}
+
+// scan looks for module + "." + leaf among the tensors whose leaf code is
+// code, from just after the last answer for code round to it again; ok is
+// false when the scans together have passed over as many codes as there
+// are tensors (then the table answers). It
+// serves ClassifyUnique, where a miss beside the asking tensor is rare:
+// the first FP8 weight of each shard, whose scale the reference writer
+// puts after the shard's other FP8 weights (163 misses on the
+// DeepSeek-V3-scale bigckpt, found within a shard each). The codes are a
+// byte per tensor, so a scan is a byte loop; names are compared only where
+// the leaf matches. The budget keeps an unfavourable order (shuffled
+// names, lookups of absent names) to one pass over the codes in all
+// before the table takes over.
+func (c *classifier) scan(module, leaf string, code leafCode) (j int, ok bool) {
+	n := len(c.codes)
+	j = int(c.cursor[code])
+	for range n {
+		if c.scanned >= n {
+			return -1, false
+		}
+		c.scanned++
+		if j++; j >= n {
+			j = 0
+		}
+		if c.codes[j]&^doneBit == code && isName(c.src[j].Name, module, leaf) {
+			c.cursor[code] = int32(j)
+			return j, true
+		}
+	}
+	return -1, true
 }
 
 // get returns the tensor called name, or nil.

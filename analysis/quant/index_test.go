@@ -1,11 +1,14 @@
 package quant
 
 import (
+	"fmt"
 	"math/rand"
+	"reflect"
 	"slices"
 	"testing"
 
 	"github.com/paramscope/paramscope/reader"
+	"github.com/paramscope/paramscope/testdata/layouts"
 )
 
 // TestClassifyOrderIndependent checks that, with unique names, what a
@@ -89,5 +92,53 @@ func TestClassifyDuplicateNamesLarge(t *testing.T) {
 	dup[0] = reader.Tensor{Name: weight + "_scale_inv", DType: reader.F32, Shape: []uint64{4}, File: "model.safetensors"}
 	if got := find(Classify(dup, cfg), weight).Scheme(); got != SchemeFP8 {
 		t.Errorf("%s: got %q, want %q", weight, got, SchemeFP8)
+	}
+}
+
+// TestClassifyUniqueAgrees checks that ClassifyUnique, which trusts the
+// neighbours' answers without indexing the names, places every tensor of
+// every layout under testdata/layouts exactly as Classify does, with the
+// same findings, sums and Hub count; and DeepSeek-V3's 91,991 tensors
+// reversed and shuffled too, where the neighbours cannot answer and the
+// names are indexed after all.
+func TestClassifyUniqueAgrees(t *testing.T) {
+	type input struct {
+		name string
+		ts   []reader.Tensor
+		cfg  *reader.Config
+	}
+	var inputs []input
+	for _, name := range layouts.Names() {
+		ts, cfg := load(t, name)
+		inputs = append(inputs, input{name, ts, cfg})
+		if name == "deepseek-v3" {
+			reversed := slices.Clone(ts)
+			slices.Reverse(reversed)
+			shuffled := slices.Clone(ts)
+			rand.New(rand.NewSource(1)).Shuffle(len(shuffled), func(i, j int) { shuffled[i], shuffled[j] = shuffled[j], shuffled[i] })
+			inputs = append(inputs, input{name + "/reversed", reversed, cfg}, input{name + "/shuffled", shuffled, cfg})
+		}
+	}
+	for _, in := range inputs {
+		t.Run(in.name, func(t *testing.T) {
+			want, got := Classify(in.ts, in.cfg), ClassifyUnique(in.ts, in.cfg)
+			if len(got.Tensors) != len(want.Tensors) {
+				t.Fatalf("got %d rows, want %d", len(got.Tensors), len(want.Tensors))
+			}
+			for i := range want.Tensors {
+				g, w := &got.Tensors[i], &want.Tensors[i]
+				gs := fmt.Sprint(g.Tensor == w.Tensor, g.Kind, g.LogicalShape, g.LogicalParams, g.Scheme(), g.Bits(), g.PackFactor(), g.Packing(), g.DuplicateOf(), g.Note(), g.Of())
+				ws := fmt.Sprint(true, w.Kind, w.LogicalShape, w.LogicalParams, w.Scheme(), w.Bits(), w.PackFactor(), w.Packing(), w.DuplicateOf(), w.Note(), w.Of())
+				if gs != ws {
+					t.Fatalf("%s: got %s, want %s", w.Name, gs, ws)
+				}
+			}
+			if !reflect.DeepEqual(got.Findings, want.Findings) {
+				t.Errorf("findings: got %v, want %v", got.Findings, want.Findings)
+			}
+			if !reflect.DeepEqual(got.Sums(), want.Sums()) || !reflect.DeepEqual(got.Hub, want.Hub) {
+				t.Errorf("sums or Hub count differ: got %+v %+v, want %+v %+v", got.Sums(), got.Hub, want.Sums(), want.Hub)
+			}
+		})
 	}
 }

@@ -831,6 +831,14 @@ func BenchmarkClassifyDeepSeekScale(b *testing.B) {
 				Classify(bc.ts, bc.cfg)
 			}
 		})
+		// ClassifyUnique is what paramscope inspect runs (the reader's
+		// names are unique).
+		b.Run(bc.name+"-unique", func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				ClassifyUnique(bc.ts, bc.cfg)
+			}
+		})
 	}
 }
 

@@ -122,7 +122,7 @@ func estimateCheckpoint(ctx context.Context, path string, lim reader.Limits, w e
 	if err != nil {
 		return nil, err
 	}
-	a := analysis.AnalyzeSummary(ck.Tensors, ck.Config)
+	a := analysis.AnalyzeCheckpointSummary(ck)
 	m, err := estimate.FromArchitecture(path, a.Arch, a.Totals)
 	if err != nil {
 		return nil, err

@@ -78,7 +78,7 @@ func runFormula(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		if err != nil {
 			return err
 		}
-		a := analysis.Analyze(ck.Tensors, ck.Config)
+		a := analysis.AnalyzeCheckpoint(ck)
 		rep.Checkpoints = append(rep.Checkpoints, newFormulaEntry(p, ck, a, opt.allLayers))
 		return nil
 	}, func(p string, err error) {

@@ -64,7 +64,7 @@ func runInspect(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		}
 		// The summary skips the per-tensor diff, which inspect does not show
 		// and which dominates the analysis of a 92,000-tensor checkpoint.
-		a := analysis.AnalyzeSummary(ck.Tensors, ck.Config)
+		a := analysis.AnalyzeCheckpointSummary(ck)
 		if opt.verifyTied {
 			for _, f := range verifyTied(ck, a.Quant) {
 				a.Findings = append(a.Findings, f)
