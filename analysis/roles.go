@@ -48,6 +48,9 @@ type template struct {
 	hasRole bool // role is decided
 	checked bool // detectFamily searched full for the families' markers
 	lm      bool // a tensor of the language model (no extra module) has it
+	// fam is the family AssignRoles chose, set in the first row's
+	// template only (familyOf).
+	fam *Family
 }
 
 // newTemplate makes the template of a path inside a layer.
@@ -436,6 +439,15 @@ func assignRoles(tensors []quant.Tensor, cfg *reader.Config, out []TensorRole) [
 	if unplaced {
 		fillByShape(out)
 	}
+	// The family rides on the first row's template. A row outside layers
+	// has none; an empty one reads as its path inside no layer ("", as
+	// parseName gives for it).
+	if len(out) > 0 {
+		if out[0].tp == nil {
+			out[0].tp = &template{}
+		}
+		out[0].tp.fam = fam
+	}
 	return out
 }
 
@@ -449,7 +461,6 @@ const parallelNames = 8192
 func placeRoles(out []TensorRole, fam *Family, mtp *mtpLayers) (unplaced bool) {
 	for i := range out {
 		r := &out[i]
-		r.fam = fam
 		switch {
 		case r.Kind == quant.Side:
 			r.Role = RoleAux
@@ -737,8 +748,8 @@ func fillByShape(out []TensorRole) {
 // familyOf returns the family AssignRoles chose, or detects it again for
 // roles built some other way.
 func familyOf(roles []TensorRole, cfg *reader.Config) *Family {
-	if len(roles) > 0 && roles[0].fam != nil {
-		return roles[0].fam
+	if len(roles) > 0 && roles[0].tp != nil && roles[0].tp.fam != nil {
+		return roles[0].tp.fam
 	}
 	return detectFamily(len(roles), func(i int) famName { return famNameOf(roles[i].Name) }, cfg)
 }
