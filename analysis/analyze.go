@@ -109,8 +109,10 @@ func analyze(tensors []reader.Tensor, cfg *reader.Config, full, unique bool) *An
 	// Sums were added up in Classify's own walk over the rows.
 	a := &Analysis{Quant: q, Totals: q.Sums().Totals}
 	a.Findings = append(a.Findings, q.Findings...)
-	a.Roles = assignRoles(q.Tensors, cfg, roles)
-	arch, ix := inferArchitecture(a.Roles, cfg)
+	// The architecture's walk over the roles is made while they are placed.
+	roles, ix := assignRolesIndexed(q.Tensors, cfg, roles, true)
+	a.Roles = roles
+	arch, ix := inferArchitecture(a.Roles, cfg, ix)
 	a.Arch = arch
 	a.Findings = append(a.Findings, a.Arch.Findings...)
 	a.Formula = formulaSummary(a.Roles, a.Arch, &ix.sums)

@@ -88,8 +88,8 @@ func BenchmarkAnalyzeDeepSeekScale(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
 			// What AnalyzeSummary runs after quant.Classify.
-			roles := AssignRoles(q.Tensors, cfg)
-			arch, ix := inferArchitecture(roles, cfg)
+			roles, ix := assignRolesIndexed(q.Tensors, cfg, make([]TensorRole, len(q.Tensors)), true)
+			arch, ix := inferArchitecture(roles, cfg, ix)
 			formulaSummary(roles, arch, &ix.sums)
 		}
 	})

@@ -394,6 +394,15 @@ func AssignRoles(tensors []quant.Tensor, cfg *reader.Config) []TensorRole {
 // assignRoles is AssignRoles writing into out, zeroed rows of
 // len(tensors) that analyze may have allocated (and faulted in) early.
 func assignRoles(tensors []quant.Tensor, cfg *reader.Config, out []TensorRole) []TensorRole {
+	out, _ = assignRolesIndexed(tensors, cfg, out, false)
+	return out
+}
+
+// assignRolesIndexed is assignRoles, also returning, when index is true,
+// the roleIndex of the result (newRoleIndex(out, mainStack(out))) walked
+// row by row while the rows were placed; nil when index is false or
+// fillByShape changed roles after that walk.
+func assignRolesIndexed(tensors []quant.Tensor, cfg *reader.Config, out []TensorRole, index bool) ([]TensorRole, *roleIndex) {
 	// Parsing the names is most of the work; large checkpoints split it in
 	// two halves, one per goroutine, each with its own interner (so a
 	// template may exist twice, with the same path and the same role).
@@ -425,19 +434,34 @@ func assignRoles(tensors []quant.Tensor, cfg *reader.Config, out []TensorRole) [
 	mtp := newMTPLayers(cfg, halves[0].ehLayers, halves[1].ehLayers)
 	// The same halves again: each half's tensors hold templates of their
 	// own interner only, so the goroutines never share one.
+	var scans [2]*roleScan
+	if index {
+		stack := placedMainStack(out, &mtp)
+		scans[0] = newRoleScan(out, 0, stack)
+		if len(out) >= parallelNames {
+			scans[1] = newRoleScan(out, len(out)/2, stack)
+		}
+	}
 	var unplaced bool
 	if n := len(out); n >= parallelNames {
 		var wg sync.WaitGroup
 		var first bool
-		wg.Go(func() { first = placeRoles(out[:n/2], fam, &mtp) })
-		unplaced = placeRoles(out[n/2:], fam, &mtp)
+		wg.Go(func() { first = placeRoles(out[:n/2], 0, fam, &mtp, scans[0]) })
+		unplaced = placeRoles(out[n/2:], n/2, fam, &mtp, scans[1])
 		wg.Wait()
 		unplaced = unplaced || first
 	} else {
-		unplaced = placeRoles(out, fam, &mtp)
+		unplaced = placeRoles(out, 0, fam, &mtp, scans[0])
 	}
+	var ix *roleIndex
 	if unplaced {
 		fillByShape(out)
+	} else if index {
+		ix = scans[0].ix
+		if scans[1] != nil {
+			ix.merge(scans[1].ix)
+		}
+		ix.sortLayers()
 	}
 	// The family rides on the first row's template. A row outside layers
 	// has none; an empty one reads as its path inside no layer ("", as
@@ -448,7 +472,26 @@ func assignRoles(tensors []quant.Tensor, cfg *reader.Config, out []TensorRole) [
 		}
 		out[0].tp.fam = fam
 	}
-	return out
+	return out, ix
+}
+
+// placedMainStack is what mainStack will say of parsed rows once
+// placeRoles has moved the MTP layers out of the decoder (it changes no
+// other row's stack): the decoder when a decoder layer stays in it.
+func placedMainStack(out []TensorRole, mtp *mtpLayers) string {
+	for i := range out {
+		r := &out[i]
+		if r.Stack == StackDecoder && r.Layer >= 0 && !mtp.has(r.Layer) {
+			return StackDecoder
+		}
+	}
+	for i := range out {
+		r := &out[i]
+		if r.Stack == StackEncoder && r.Layer >= 0 {
+			return StackEncoder
+		}
+	}
+	return StackDecoder
 }
 
 // parallelNames is the number of tensors from which AssignRoles parses
@@ -457,8 +500,9 @@ const parallelNames = 8192
 
 // placeRoles gives the parsed tensors of out their roles in family fam and
 // moves the MTP layers' tensors to StackMTP; it reports whether a
-// parameter is left without a role.
-func placeRoles(out []TensorRole, fam *Family, mtp *mtpLayers) (unplaced bool) {
+// parameter is left without a role. When scan is not nil it walks each
+// row once placed, as the row at off + its index in out.
+func placeRoles(out []TensorRole, off int, fam *Family, mtp *mtpLayers, scan *roleScan) (unplaced bool) {
 	for i := range out {
 		r := &out[i]
 		switch {
@@ -492,6 +536,9 @@ func placeRoles(out []TensorRole, fam *Family, mtp *mtpLayers) (unplaced bool) {
 		}
 		if r.Role == RoleUnknown && r.Kind == quant.Parameter {
 			unplaced = true
+		}
+		if scan != nil {
+			scan.add(off+i, r)
 		}
 	}
 	return unplaced

@@ -213,3 +213,27 @@ func TestRoleIndexHalves(t *testing.T) {
 		})
 	}
 }
+
+// TestRoleIndexWhilePlacing: the index assignRolesIndexed walks while it
+// places the rows is the one newRoleIndex walks afterwards, on every
+// layout (nil only when fillByShape changed roles after the walk).
+func TestRoleIndexWhilePlacing(t *testing.T) {
+	for _, name := range layouts.Names() {
+		t.Run(name, func(t *testing.T) {
+			m, err := layouts.Build(name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ts, cfg := layoutTensors(t, m)
+			q := quant.Classify(ts, cfg)
+			roles, got := assignRolesIndexed(q.Tensors, cfg, make([]TensorRole, len(q.Tensors)), true)
+			if got == nil {
+				return
+			}
+			want := newRoleIndex(roles, mainStack(roles))
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("got %+v, want %+v", got, want)
+			}
+		})
+	}
+}
