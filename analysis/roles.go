@@ -51,6 +51,11 @@ type template struct {
 	// fam is the family AssignRoles chose, set in the first row's
 	// template only (familyOf).
 	fam *Family
+	// sib is the template of the same path with the last component
+	// sibLast (a weight's "weight_scale_inv" beside its "weight"): the
+	// last one parseRoles' same-stem shortcut went to from this one.
+	sib     *template
+	sibLast string
 }
 
 // newTemplate makes the template of a path inside a layer.
@@ -569,6 +574,23 @@ func parseRoles(out []TensorRole, tensors []quant.Tensor) parsed {
 	next := 0
 	for i := range tensors {
 		t := &tensors[i]
+		if i > 0 && sameStem(&out[i-1], t.Name) {
+			// Half of DeepSeek-V3's names are the previous name with
+			// another last component ("….up_proj.weight_scale_inv" after
+			// "….up_proj.weight"): the same stack, layer, expert and path
+			// before the last component, so the same strings gathered.
+			r := &out[i-1]
+			last := t.Name[r.stemEnd:]
+			tp := in.sibling(r.tp, r.Param, r.Expert >= 0, t.Name, last)
+			out[i] = TensorRole{Tensor: t, Role: RoleUnknown, Param: last, Stack: r.Stack, Layer: r.Layer, Expert: r.Expert, stemEnd: r.stemEnd, tp: tp}
+			if tp.sub == "eh_proj" && lastStack == StackDecoder {
+				ps.ehLayers = append(ps.ehLayers, r.Layer)
+			}
+			if !extra {
+				tp.lm = true
+			}
+			continue
+		}
 		p := parseNameWith(t.Name, in)
 		// Most tensors share the path before their layers: decide its
 		// stack once.
@@ -602,6 +624,45 @@ func parseRoles(out []TensorRole, tensors []quant.Tensor) parsed {
 		}
 	}
 	return ps
+}
+
+// sameStem reports whether name is the name of the layer row prev but
+// for its last component, neither name's renamed: parseName would give it
+// prev's prefix, layer, expert, sub and stem.
+func sameStem(prev *TensorRole, name string) bool {
+	n := int(prev.stemEnd)
+	if prev.tp == nil || prev.Layer < 0 || n <= 0 || len(name) <= n || len(prev.Name) < n {
+		return false
+	}
+	if name[:n] != prev.Name[:n] || strings.IndexByte(name[n:], '.') >= 0 || prev.Param != prev.Name[n:] {
+		return false
+	}
+	switch last := name[n:]; last {
+	case "gamma", "beta":
+		return false
+	default:
+		return !strings.HasSuffix(last, "_proj_bias")
+	}
+}
+
+// sibling returns the template of a name with the same stem as that of a
+// row with template tp and last component param (not renamed), and last
+// component last: tp.sib when it is that, else the template parseNameWith
+// would give, kept as tp.sib.
+func (in *interner) sibling(tp *template, param string, expert bool, name, last string) *template {
+	if tp.sib != nil && tp.sibLast == last {
+		return tp.sib
+	}
+	var t *template
+	if expert {
+		// full is the starred path (sub) and the last component.
+		t = in.joinTemplate(tp.sub, ".", last, "", "")
+	} else {
+		// full is a slice of the name, from where the previous one's began.
+		t = in.template(name[len(name)-len(last)-(len(tp.full)-len(param)):])
+	}
+	tp.sib, tp.sibLast = t, last
+	return t
 }
 
 // layerRole looks a layer tensor up in the family's names: the full path

@@ -237,3 +237,53 @@ func TestRoleIndexWhilePlacing(t *testing.T) {
 		})
 	}
 }
+
+// FuzzParseNameSequence: each of three names parsed in a row with one
+// interner (so through the same-stem shortcut and its template siblings,
+// which take a third name to be reused) parses as it does alone.
+func FuzzParseNameSequence(f *testing.F) {
+	f.Add("model.layers.3.mlp.experts.17.up_proj.weight", "model.layers.3.mlp.experts.17.up_proj.weight_scale_inv", "model.layers.3.mlp.experts.18.up_proj.weight_scale_inv")
+	f.Add("h.1.attn.c_attn.weight", "h.1.attn.c_attn.bias", "h.1.attn.c_attn.bias")
+	f.Add("layer.0.", "layer.0.0", "layer.0..0")
+	f.Add("h.1.ln.gamma", "h.1.ln.weight", "h.1.ln.beta")
+	f.Fuzz(func(t *testing.T, a, b, c string) {
+		in := newInterner()
+		for _, name := range []string{a, b, c, a, b, c} {
+			got, want := parseNameWith(name, in), parseName(name)
+			if got.tp != nil && (got.tp.full != got.full || got.tp.sub != got.sub) {
+				t.Fatalf("%q in %q, %q, %q: template %q %q, want %q %q", name, a, b, c, got.tp.full, got.tp.sub, got.full, got.sub)
+			}
+			got.tp = nil
+			if got != want {
+				t.Fatalf("%q in %q, %q, %q: got %+v, want %+v", name, a, b, c, got, want)
+			}
+		}
+	})
+}
+
+// FuzzAssignRolesNames: AssignRoles keeps of each of a few names in a row
+// (so through parseRoles' same-stem shortcut and its template siblings)
+// what parseName gives for the name alone.
+func FuzzAssignRolesNames(f *testing.F) {
+	f.Add("model.layers.3.mlp.experts.17.up_proj.weight", "model.layers.3.mlp.experts.17.up_proj.weight_scale_inv", "model.layers.3.mlp.experts.18.up_proj.weight")
+	f.Add("h.1.attn.c_attn.weight", "h.1.attn.c_attn.bias", "h.2.attn.c_attn.weight")
+	f.Add("layer.0.", "layer.0.0", "layer.0..0")
+	f.Add("h.1.ln.gamma", "h.1.ln.weight", "h.1.ln.beta")
+	f.Add("a.layers.2.x_proj_bias", "a.layers.2.x_proj_bias.b", "a.layers.2.x_proj_weight")
+	f.Fuzz(func(t *testing.T, a, b, c string) {
+		names := []string{a, b, c, a, b, c, b, a}
+		rts := make([]reader.Tensor, len(names))
+		qts := make([]quant.Tensor, len(names))
+		for i, name := range names {
+			rts[i] = reader.Tensor{Name: name, DType: reader.F32, Shape: []uint64{4}}
+			qts[i] = quant.Tensor{Tensor: &rts[i], LogicalShape: rts[i].Shape, LogicalParams: 4}
+		}
+		for _, r := range AssignRoles(qts, nil) {
+			p := parseName(r.Name)
+			if r.Layer != p.layer || r.Expert != p.expert || r.Param != p.param || r.full() != p.full || r.sub() != p.sub || r.stem() != p.stem {
+				t.Fatalf("%q in %q: got layer %d expert %d param %q full %q sub %q stem %q, want %d %d %q %q %q %q",
+					r.Name, names, r.Layer, r.Expert, r.Param, r.full(), r.sub(), r.stem(), p.layer, p.expert, p.param, p.full, p.sub, p.stem)
+			}
+		}
+	})
+}
