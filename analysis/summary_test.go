@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"unsafe"
 
 	"github.com/paramscope/paramscope/analysis/quant"
 	"github.com/paramscope/paramscope/reader"
@@ -286,4 +287,13 @@ func FuzzAssignRolesNames(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestTensorRoleSize: a row stays 88 bytes on 64-bit platforms
+// (DeepSeek-V3 has ~92,000 of them, all fresh memory): the family is
+// not a per-row field, and stemEnd fits in Transposed's padding.
+func TestTensorRoleSize(t *testing.T) {
+	if got := unsafe.Sizeof(TensorRole{}); unsafe.Sizeof(uintptr(0)) == 8 && got > 88 {
+		t.Errorf("TensorRole is %d bytes, want at most 88", got)
+	}
 }
