@@ -106,21 +106,7 @@ func unknown(note string) IntFact { return IntFact{Evidence: Evidence{Note: note
 
 // mainStack is the language model's stack: the decoder, or the encoder of an
 // encoder-only model.
-func mainStack(roles []TensorRole) string {
-	for i := range roles {
-		r := &roles[i]
-		if r.Stack == StackDecoder && r.Layer >= 0 {
-			return StackDecoder
-		}
-	}
-	for i := range roles {
-		r := &roles[i]
-		if r.Stack == StackEncoder && r.Layer >= 0 {
-			return StackEncoder
-		}
-	}
-	return StackDecoder
-}
+func mainStack(roles []TensorRole) string { return placedMainStack(roles, nil) }
 
 // roleKey finds the first parameter of a role in a stack.
 type roleKey struct {

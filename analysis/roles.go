@@ -482,11 +482,12 @@ func assignRolesIndexed(tensors []quant.Tensor, cfg *reader.Config, out []Tensor
 
 // placedMainStack is what mainStack will say of parsed rows once
 // placeRoles has moved the MTP layers out of the decoder (it changes no
-// other row's stack): the decoder when a decoder layer stays in it.
+// other row's stack): the decoder when a decoder layer stays in it. With
+// mtp nil it is mainStack.
 func placedMainStack(out []TensorRole, mtp *mtpLayers) string {
 	for i := range out {
 		r := &out[i]
-		if r.Stack == StackDecoder && r.Layer >= 0 && !mtp.has(r.Layer) {
+		if r.Stack == StackDecoder && r.Layer >= 0 && (mtp == nil || !mtp.has(r.Layer)) {
 			return StackDecoder
 		}
 	}

@@ -16,40 +16,33 @@ import (
 // architecture, findings and formula headline as Analyze, and leaves the
 // formula's detail out.
 func TestAnalyzeSummary(t *testing.T) {
-	for _, name := range layouts.Names() {
-		t.Run(name, func(t *testing.T) {
-			m, err := layouts.Build(name)
-			if err != nil {
-				t.Fatal(err)
-			}
-			ts, cfg := layoutTensors(t, m)
-			full, sum := Analyze(ts, cfg), AnalyzeSummary(ts, cfg)
-			if !reflect.DeepEqual(sum.Arch, full.Arch) {
-				t.Errorf("architecture: got %+v, want %+v", sum.Arch, full.Arch)
-			}
-			if !reflect.DeepEqual(sum.Findings, full.Findings) {
-				t.Errorf("findings: got %+v, want %+v", sum.Findings, full.Findings)
-			}
-			if sum.Totals != full.Totals {
-				t.Errorf("totals: got %+v, want %+v", sum.Totals, full.Totals)
-			}
-			g, w := sum.Formula, full.Formula
-			type headline struct {
-				L, H, V, Textbook, Approx, Actual, Active uint64
-				Diff                                      int64
-				RelDiff                                   float64
-				ActiveNote                                string
-			}
-			gh := headline{g.L, g.H, g.V, g.Textbook, g.Approx, g.Actual, g.Active, g.Diff, g.RelDiff, g.ActiveNote}
-			wh := headline{w.L, w.H, w.V, w.Textbook, w.Approx, w.Actual, w.Active, w.Diff, w.RelDiff, w.ActiveNote}
-			if gh != wh {
-				t.Errorf("headline: got %+v, want %+v", gh, wh)
-			}
-			if g.Terms != nil || g.Layers != nil || g.Groups != nil || g.Outside != nil || g.Assumptions != nil || g.Corrected.Symbolic != "" {
-				t.Errorf("summary carries the formula's detail: %+v", g)
-			}
-		})
-	}
+	eachLayout(t, func(t *testing.T, ts []reader.Tensor, cfg *reader.Config) {
+		full, sum := Analyze(ts, cfg), AnalyzeSummary(ts, cfg)
+		if !reflect.DeepEqual(sum.Arch, full.Arch) {
+			t.Errorf("architecture: got %+v, want %+v", sum.Arch, full.Arch)
+		}
+		if !reflect.DeepEqual(sum.Findings, full.Findings) {
+			t.Errorf("findings: got %+v, want %+v", sum.Findings, full.Findings)
+		}
+		if sum.Totals != full.Totals {
+			t.Errorf("totals: got %+v, want %+v", sum.Totals, full.Totals)
+		}
+		g, w := sum.Formula, full.Formula
+		type headline struct {
+			L, H, V, Textbook, Approx, Actual, Active uint64
+			Diff                                      int64
+			RelDiff                                   float64
+			ActiveNote                                string
+		}
+		gh := headline{g.L, g.H, g.V, g.Textbook, g.Approx, g.Actual, g.Active, g.Diff, g.RelDiff, g.ActiveNote}
+		wh := headline{w.L, w.H, w.V, w.Textbook, w.Approx, w.Actual, w.Active, w.Diff, w.RelDiff, w.ActiveNote}
+		if gh != wh {
+			t.Errorf("headline: got %+v, want %+v", gh, wh)
+		}
+		if g.Terms != nil || g.Layers != nil || g.Groups != nil || g.Outside != nil || g.Assumptions != nil || g.Corrected.Symbolic != "" {
+			t.Errorf("summary carries the formula's detail: %+v", g)
+		}
+	})
 }
 
 // TestFormulaSummaryDeepSeekV3 checks the headline against DeepSeek-V3's
@@ -96,28 +89,21 @@ func layoutTensors(t *testing.T, m layouts.Model) ([]reader.Tensor, *reader.Conf
 // over two goroutines) is what parseName gives for the name alone, and
 // the family is DetectFamily's.
 func TestAssignRolesMatchesParseName(t *testing.T) {
-	for _, name := range layouts.Names() {
-		t.Run(name, func(t *testing.T) {
-			m, err := layouts.Build(name)
-			if err != nil {
-				t.Fatal(err)
+	eachLayout(t, func(t *testing.T, ts []reader.Tensor, cfg *reader.Config) {
+		q := quant.Classify(ts, cfg)
+		roles := AssignRoles(q.Tensors, cfg)
+		if got, want := familyOf(roles, cfg).Name, DetectFamily(q.Tensors, cfg).Name; got != want {
+			t.Errorf("family: got %s, want %s", got, want)
+		}
+		for i := range roles {
+			r := &roles[i]
+			p := parseName(r.Name)
+			if r.Layer != p.layer || r.Expert != p.expert || r.Param != p.param || r.full() != p.full || r.sub() != p.sub || r.stem() != p.stem {
+				t.Fatalf("%s: got layer %d expert %d param %q full %q sub %q stem %q, want %d %d %q %q %q %q",
+					r.Name, r.Layer, r.Expert, r.Param, r.full(), r.sub(), r.stem(), p.layer, p.expert, p.param, p.full, p.sub, p.stem)
 			}
-			ts, cfg := layoutTensors(t, m)
-			q := quant.Classify(ts, cfg)
-			roles := AssignRoles(q.Tensors, cfg)
-			if got, want := familyOf(roles, cfg).Name, DetectFamily(q.Tensors, cfg).Name; got != want {
-				t.Errorf("family: got %s, want %s", got, want)
-			}
-			for i := range roles {
-				r := &roles[i]
-				p := parseName(r.Name)
-				if r.Layer != p.layer || r.Expert != p.expert || r.Param != p.param || r.full() != p.full || r.sub() != p.sub || r.stem() != p.stem {
-					t.Fatalf("%s: got layer %d expert %d param %q full %q sub %q stem %q, want %d %d %q %q %q %q",
-						r.Name, r.Layer, r.Expert, r.Param, r.full(), r.sub(), r.stem(), p.layer, p.expert, p.param, p.full, p.sub, p.stem)
-				}
-			}
-		})
-	}
+		}
+	})
 }
 
 // TestParseNameShortcut: names that repeat the previous one's path up to
@@ -187,56 +173,42 @@ func TestJoinedEqual(t *testing.T) {
 // InferArchitecture; here every layout is, at its middle and near its
 // ends).
 func TestRoleIndexHalves(t *testing.T) {
-	for _, name := range layouts.Names() {
-		t.Run(name, func(t *testing.T) {
-			m, err := layouts.Build(name)
-			if err != nil {
-				t.Fatal(err)
-			}
-			ts, cfg := layoutTensors(t, m)
-			roles := AssignRoles(quant.Classify(ts, cfg).Tensors, cfg)
-			stack := mainStack(roles)
-			n := len(roles)
-			want := scanRoles(roles, 0, n, stack)
-			for _, ls := range want.layers {
+	eachLayout(t, func(t *testing.T, ts []reader.Tensor, cfg *reader.Config) {
+		roles := AssignRoles(quant.Classify(ts, cfg).Tensors, cfg)
+		stack := mainStack(roles)
+		n := len(roles)
+		want := scanRoles(roles, 0, n, stack)
+		for _, ls := range want.layers {
+			sort.Ints(ls)
+		}
+		for _, cut := range []int{0, 1, n / 3, n / 2, n - 1, n} {
+			got := scanRoles(roles, 0, cut, stack)
+			got.merge(scanRoles(roles, cut, n, stack))
+			for _, ls := range got.layers {
 				sort.Ints(ls)
 			}
-			for _, cut := range []int{0, 1, n / 3, n / 2, n - 1, n} {
-				got := scanRoles(roles, 0, cut, stack)
-				got.merge(scanRoles(roles, cut, n, stack))
-				for _, ls := range got.layers {
-					sort.Ints(ls)
-				}
-				if !reflect.DeepEqual(got, want) {
-					t.Errorf("cut at %d of %d: got %+v, want %+v", cut, n, got, want)
-				}
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("cut at %d of %d: got %+v, want %+v", cut, n, got, want)
 			}
-		})
-	}
+		}
+	})
 }
 
 // TestRoleIndexWhilePlacing: the index assignRolesIndexed walks while it
 // places the rows is the one newRoleIndex walks afterwards, on every
 // layout (nil only when fillByShape changed roles after the walk).
 func TestRoleIndexWhilePlacing(t *testing.T) {
-	for _, name := range layouts.Names() {
-		t.Run(name, func(t *testing.T) {
-			m, err := layouts.Build(name)
-			if err != nil {
-				t.Fatal(err)
-			}
-			ts, cfg := layoutTensors(t, m)
-			q := quant.Classify(ts, cfg)
-			roles, got := assignRolesIndexed(q.Tensors, cfg, make([]TensorRole, len(q.Tensors)), true)
-			if got == nil {
-				return
-			}
-			want := newRoleIndex(roles, mainStack(roles))
-			if !reflect.DeepEqual(got, want) {
-				t.Errorf("got %+v, want %+v", got, want)
-			}
-		})
-	}
+	eachLayout(t, func(t *testing.T, ts []reader.Tensor, cfg *reader.Config) {
+		q := quant.Classify(ts, cfg)
+		roles, got := assignRolesIndexed(q.Tensors, cfg, make([]TensorRole, len(q.Tensors)), true)
+		if got == nil {
+			return
+		}
+		want := newRoleIndex(roles, mainStack(roles))
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("got %+v, want %+v", got, want)
+		}
+	})
 }
 
 // FuzzParseNameSequence: each of three names parsed in a row with one
@@ -295,5 +267,21 @@ func FuzzAssignRolesNames(f *testing.F) {
 func TestTensorRoleSize(t *testing.T) {
 	if got := unsafe.Sizeof(TensorRole{}); unsafe.Sizeof(uintptr(0)) == 8 && got > 88 {
 		t.Errorf("TensorRole is %d bytes, want at most 88", got)
+	}
+}
+
+// eachLayout runs f as a subtest on every layout under testdata/layouts,
+// with its tensors and config.
+func eachLayout(t *testing.T, f func(t *testing.T, ts []reader.Tensor, cfg *reader.Config)) {
+	t.Helper()
+	for _, name := range layouts.Names() {
+		t.Run(name, func(t *testing.T) {
+			m, err := layouts.Build(name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ts, cfg := layoutTensors(t, m)
+			f(t, ts, cfg)
+		})
 	}
 }
