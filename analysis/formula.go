@@ -860,22 +860,10 @@ func slotStatus(d TensorDiff, shapes [][]uint64) string {
 	if len(d.Tensors) == 0 {
 		return StatusMissing
 	}
-	if len(d.Tensors) == 1 && d.Tensors[0].Count == 1 && d.Params == d.ExpectedParams && len(shapes) > 0 && equalShape(shapes[0], d.ExpectedShape) {
+	if len(d.Tensors) == 1 && d.Tensors[0].Count == 1 && d.Params == d.ExpectedParams && len(shapes) > 0 && slices.Equal(shapes[0], d.ExpectedShape) {
 		return StatusMatch
 	}
 	return StatusDifferent
-}
-
-func equalShape(a, b []uint64) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // extraRows folds tensors the textbook does not have into rows, per-expert
@@ -1127,7 +1115,7 @@ func slotNote(d TensorDiff, shapes [][]uint64, a *Architecture) string {
 		}
 		return s
 	case StatusMatch:
-		if len(d.Tensors) == 1 && !equalShape(d.Tensors[0].Shape, shapes[0]) {
+		if len(d.Tensors) == 1 && !slices.Equal(d.Tensors[0].Shape, shapes[0]) {
 			return "stored transposed as [in, out] (Conv1D)"
 		}
 	}

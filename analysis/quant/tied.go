@@ -3,6 +3,7 @@ package quant
 import (
 	"bytes"
 	"fmt"
+	"slices"
 
 	"github.com/paramscope/paramscope/analysis/findings"
 	"github.com/paramscope/paramscope/reader"
@@ -66,7 +67,7 @@ func (c *classifier) tied() {
 		if e.Kind != Parameter || h.Kind != Parameter {
 			continue
 		}
-		if !equalShape(e.LogicalShape, h.LogicalShape) {
+		if !slices.Equal(e.LogicalShape, h.LogicalShape) {
 			c.add(findings.Problem, "tied_shape_mismatch", fmt.Sprintf("config ties the embeddings (%s) but %q is %v and %q is %v: they cannot be one tensor; both are counted", evidence, e.Name, e.LogicalShape, h.Name, h.LogicalShape), e.Name, h.Name)
 			return
 		}
@@ -79,18 +80,6 @@ func (c *classifier) tied() {
 		c.add(findings.Warning, "tied_duplicate", fmt.Sprintf("config ties the embeddings (%s) but the checkpoint stores both %q and %q (%v each); the copy's %d parameters are counted once; loaders keep only the embedding, so a head that differs would be silently dropped (compare the bytes of a complete file)", evidence, e.Name, h.Name, e.LogicalShape, dup), e.Name, h.Name)
 		return
 	}
-}
-
-func equalShape(a, b []uint64) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // Pair is a tied embedding and its stored copy: what a byte comparison

@@ -10,6 +10,7 @@ import (
 	"math/bits"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"unicode/utf8"
@@ -318,7 +319,7 @@ func wrComplete(w io.Writer, m Model, ts []Tensor) error {
 			if !ok {
 				return fmt.Errorf("tensor %q: SameAs %q is not in the model", t.Name, t.SameAs)
 			}
-			if s.DType != t.DType || !wrSameShape(s.Shape, t.Shape) {
+			if s.DType != t.DType || !slices.Equal(s.Shape, t.Shape) {
 				return fmt.Errorf("tensor %q: SameAs %q has another dtype or shape", t.Name, t.SameAs)
 			}
 			src = s
@@ -342,18 +343,6 @@ func wrComplete(w io.Writer, m Model, ts []Tensor) error {
 		views[t.Name] = v
 	}
 	return safetensors.SerializeToWriter(views, m.Metadata, w)
-}
-
-func wrSameShape(a, b []uint64) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // Values returns the bytes a complete model stores for t: little-endian
