@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"io"
 
 	"github.com/paramscope/paramscope/analysis"
@@ -46,14 +45,7 @@ type formulaEntry struct {
 	// architecture, formula).
 	Findings []findings.Finding `json:"findings"`
 	// Warnings are the reader's non-fatal findings.
-	Warnings []formulaWarning `json:"warnings"`
-}
-
-// formulaWarning is a reader warning.
-type formulaWarning struct {
-	Code    string `json:"code"`
-	File    string `json:"file,omitempty"`
-	Message string `json:"message"`
+	Warnings []warningReport `json:"warnings"`
 }
 
 // runFormula compares each path's checkpoint with the article's
@@ -95,11 +87,7 @@ func runFormula(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if opt.format == formatText {
 		for _, c := range rep.Checkpoints {
 			for _, w := range c.Warnings {
-				where := c.Path
-				if w.File != "" {
-					where += ": " + w.File
-				}
-				fmt.Fprintf(stderr, "paramscope: warning: %s: %s\n", escapeLine(where), escapeLine(w.Message))
+				writeWarningLine(stderr, c.Path, w, false)
 			}
 		}
 	}
@@ -113,13 +101,10 @@ func newFormulaEntry(path string, ck *reader.Checkpoint, a *analysis.Analysis, a
 	e := &formulaEntry{
 		Path: path, Chosen: ck.Chosen, Stub: ck.Stub(),
 		Family: a.Arch.Family, Architecture: a.Arch, Findings: a.Findings,
-		Warnings: []formulaWarning{},
+		Warnings: newWarningReports(ck.Warnings),
 	}
 	if e.Findings == nil {
 		e.Findings = []findings.Finding{}
-	}
-	for _, w := range ck.Warnings {
-		e.Warnings = append(e.Warnings, formulaWarning{Code: w.Code, File: w.File, Message: w.Message})
 	}
 	f := *a.Formula
 	if !allLayers {

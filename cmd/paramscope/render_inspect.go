@@ -351,13 +351,23 @@ func (t *textTable) write(w *bufio.Writer) {
 func writeTextWarnings(w io.Writer, r *inspectReport) {
 	for _, c := range r.Checkpoints {
 		for _, x := range c.Warnings {
-			where := escapeLine(c.Path)
-			if x.File != "" {
-				where += ": " + escapeLine(x.File)
-			}
-			fmt.Fprintf(w, "paramscope: warning: %s: %s [%s]\n", where, escapeLine(x.Message), x.Code)
+			writeWarningLine(w, c.Path, x, true)
 		}
 	}
+}
+
+// writeWarningLine writes one reader warning of the checkpoint at path as
+// a line for stderr, escaped, with the warning's code when withCode.
+func writeWarningLine(w io.Writer, path string, x warningReport, withCode bool) {
+	where := escapeLine(path)
+	if x.File != "" {
+		where += ": " + escapeLine(x.File)
+	}
+	if withCode {
+		fmt.Fprintf(w, "paramscope: warning: %s: %s [%s]\n", where, escapeLine(x.Message), x.Code)
+		return
+	}
+	fmt.Fprintf(w, "paramscope: warning: %s: %s\n", where, escapeLine(x.Message))
 }
 
 // textMetadata shows __metadata__ as key=value pairs, escaped.

@@ -148,6 +148,16 @@ type warningReport struct {
 	Message string `json:"message"`
 }
 
+// newWarningReports converts the reader's warnings, as an empty list (not
+// null in JSON) when there are none.
+func newWarningReports(ws []reader.Warning) []warningReport {
+	out := make([]warningReport, 0, len(ws))
+	for _, w := range ws {
+		out = append(out, warningReport{Code: w.Code, File: w.File, Message: w.Message})
+	}
+	return out
+}
+
 // tensorRow is one tensor, as --tensors lists it.
 type tensorRow struct {
 	Name          string   `json:"name"`
@@ -186,7 +196,6 @@ func newCheckpointReport(ck *reader.Checkpoint, a *analysis.Analysis, listTensor
 		Stub:        ck.Stub(),
 		TensorCount: len(ck.Tensors),
 		Findings:    []findings.Finding{},
-		Warnings:    []warningReport{},
 	}
 	r.Status = completeStatus
 	if r.Stub {
@@ -275,9 +284,7 @@ func newCheckpointReport(ck *reader.Checkpoint, a *analysis.Analysis, listTensor
 			r.Findings = a.Findings
 		}
 	}
-	for _, w := range ck.Warnings {
-		r.Warnings = append(r.Warnings, warningReport{Code: w.Code, File: w.File, Message: w.Message})
-	}
+	r.Warnings = newWarningReports(ck.Warnings)
 
 	if listTensors {
 		if filter == "" {
