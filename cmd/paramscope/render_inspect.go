@@ -181,31 +181,45 @@ func renderInspectText(w io.Writer, r *inspectReport) error {
 	return bw.Flush()
 }
 
-func textCheckpoint(w *bufio.Writer, c *checkpointReport, listTensors bool) {
-	fmt.Fprintf(w, "%s\n", escapeLine(c.Path))
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintf(tw, "  read\t%s\n", escapeLine(c.Chosen))
-	fmt.Fprintf(tw, "  files\t%d\n", c.Shards)
-	fmt.Fprintf(tw, "  header\t%s bytes (%s)\n", comma(c.HeaderBytes), humanize.IBytes(c.HeaderBytes))
-	fmt.Fprintf(tw, "  data\t%s bytes (%s)\n", comma(c.DataBytes), humanize.IBytes(c.DataBytes))
-	fmt.Fprintf(tw, "  status\t%s\n", c.Status)
+// summaryRow is one line of a checkpoint's summary: what was read, its
+// sizes and status, the index, config, metadata and tensor count.
+type summaryRow struct{ field, value string }
+
+// summaryRows lists the summary lines the text and Markdown formats share;
+// name quotes a file name for the format and meta shows __metadata__.
+func (c *checkpointReport) summaryRows(name func(string) string, meta func([]metadataEntry) string) []summaryRow {
+	rows := []summaryRow{
+		{"read", name(c.Chosen)},
+		{"files", strconv.Itoa(c.Shards)},
+		{"header", fmt.Sprintf("%s bytes (%s)", comma(c.HeaderBytes), humanize.IBytes(c.HeaderBytes))},
+		{"data", fmt.Sprintf("%s bytes (%s)", comma(c.DataBytes), humanize.IBytes(c.DataBytes))},
+		{"status", c.Status},
+	}
 	if c.Index != nil {
 		total := "no total_size"
 		if c.Index.HasTotalSize {
 			total = "total_size " + comma(c.Index.TotalSize)
 		}
-		fmt.Fprintf(tw, "  index\t%s: %s entries, %d shards, %s\n",
-			escapeLine(c.Index.File), comma(uint64(c.Index.Entries)), c.Index.Shards, total)
+		rows = append(rows, summaryRow{"index", fmt.Sprintf("%s: %s entries, %d shards, %s",
+			name(c.Index.File), comma(uint64(c.Index.Entries)), c.Index.Shards, total)})
 	}
 	if c.Config != "" {
-		fmt.Fprintf(tw, "  config\t%s\n", escapeLine(c.Config))
+		rows = append(rows, summaryRow{"config", name(c.Config)})
 	}
 	if c.Metadata != nil {
-		fmt.Fprintf(tw, "  metadata\t%s\n", textMetadata(c.Metadata))
+		rows = append(rows, summaryRow{"metadata", meta(c.Metadata)})
 	} else {
-		fmt.Fprintf(tw, "  metadata\tdiffers between files (listed below)\n")
+		rows = append(rows, summaryRow{"metadata", "differs between files (listed below)"})
 	}
-	fmt.Fprintf(tw, "  tensors\t%s\n", comma(uint64(c.TensorCount)))
+	return append(rows, summaryRow{"tensors", comma(uint64(c.TensorCount))})
+}
+
+func textCheckpoint(w *bufio.Writer, c *checkpointReport, listTensors bool) {
+	fmt.Fprintf(w, "%s\n", escapeLine(c.Path))
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	for _, r := range c.summaryRows(escapeLine, textMetadata) {
+		fmt.Fprintf(tw, "  %s\t%s\n", r.field, r.value)
+	}
 	tw.Flush()
 
 	if c.Shards > 1 || c.Metadata == nil {
@@ -509,28 +523,9 @@ func renderInspectMarkdown(w io.Writer, r *inspectReport) error {
 func mdCheckpoint(w *bufio.Writer, c *checkpointReport, listTensors bool) {
 	fmt.Fprintf(w, "## %s\n\n", mdCode(c.Path))
 	w.WriteString("| field | value |\n|---|---|\n")
-	fmt.Fprintf(w, "| read | %s |\n", mdCode(c.Chosen))
-	fmt.Fprintf(w, "| files | %d |\n", c.Shards)
-	fmt.Fprintf(w, "| header | %s bytes (%s) |\n", comma(c.HeaderBytes), humanize.IBytes(c.HeaderBytes))
-	fmt.Fprintf(w, "| data | %s bytes (%s) |\n", comma(c.DataBytes), humanize.IBytes(c.DataBytes))
-	fmt.Fprintf(w, "| status | %s |\n", c.Status)
-	if c.Index != nil {
-		total := "no total_size"
-		if c.Index.HasTotalSize {
-			total = "total_size " + comma(c.Index.TotalSize)
-		}
-		fmt.Fprintf(w, "| index | %s: %s entries, %d shards, %s |\n",
-			mdCode(c.Index.File), comma(uint64(c.Index.Entries)), c.Index.Shards, total)
+	for _, r := range c.summaryRows(mdCode, mdMetadata) {
+		fmt.Fprintf(w, "| %s | %s |\n", r.field, r.value)
 	}
-	if c.Config != "" {
-		fmt.Fprintf(w, "| config | %s |\n", mdCode(c.Config))
-	}
-	if c.Metadata != nil {
-		fmt.Fprintf(w, "| metadata | %s |\n", mdMetadata(c.Metadata))
-	} else {
-		fmt.Fprintf(w, "| metadata | differs between files (listed below) |\n")
-	}
-	fmt.Fprintf(w, "| tensors | %s |\n", comma(uint64(c.TensorCount)))
 
 	if c.Shards > 1 || c.Metadata == nil {
 		w.WriteString("\n| file | tensors | header | data | status | metadata |\n|---|--:|--:|--:|---|---|\n")
