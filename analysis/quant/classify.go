@@ -58,13 +58,12 @@ type classifier struct {
 	// table; tableReady is set once ensureTable has made it usable.
 	tableWait  chan struct{}
 	tableReady bool
-	// optimistic lets at answer from a tensor's neighbours before the
-	// table has said whether names are unique; guessed records that it
-	// did, so that Classify starts over without guessing if they are not.
-	optimistic, guessed bool
-	// unique is set when the caller has said names are unique
-	// (ClassifyUnique): neighbours' answers need no table behind them.
-	unique bool
+	// mode says how at answers lookups (see lookup); guessed records that
+	// an optimistic answer was given before the table had said whether
+	// names are unique, so that Classify starts over without guessing if
+	// they are not.
+	mode    lookup
+	guessed bool
 	// scanned is how many codes scan has passed over (ClassifyUnique).
 	scanned int
 	// lastDType and lastBits cache reader.DType.Bits (a map lookup) over
@@ -111,9 +110,9 @@ const bnbStateMark = ".quant_state.bitsandbytes__"
 // start to show in a profile.
 const prefaultRows = 8192
 
-func newClassifier(tensors []reader.Tensor, cfg *reader.Config, unique bool) *classifier {
+func newClassifier(tensors []reader.Tensor, cfg *reader.Config, mode lookup) *classifier {
 	c := &classifier{
-		unique:      unique,
+		mode:        mode,
 		cfg:         cfg,
 		q:           parseConfig(cfg),
 		src:         tensors,
@@ -128,7 +127,7 @@ func newClassifier(tensors []reader.Tensor, cfg *reader.Config, unique bool) *cl
 		// it runs).
 		go prefaultTail(unsafe.Pointer(unsafe.SliceData(c.out)), len(c.out)*int(unsafe.Sizeof(Tensor{})))
 	}
-	if !unique {
+	if mode != lookupUnique {
 		c.startTable()
 	}
 	for i := range tensors {

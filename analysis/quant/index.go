@@ -351,7 +351,7 @@ func (c *classifier) at(near int, module string, code leafCode) *Tensor {
 		return nil
 	}
 	leaf := leafNames[code]
-	if c.unique && !c.tableReady {
+	if c.mode == lookupUnique && !c.tableReady {
 		// Names are unique: a neighbour with the name is the tensor, and
 		// so is the one a scan finds.
 		if j := c.nearby(near, module, leaf, code); j >= 0 {
@@ -364,7 +364,7 @@ func (c *classifier) at(near int, module string, code leafCode) *Tensor {
 			return &c.out[j]
 		}
 	}
-	if !c.tableReady && c.tableWait != nil && c.optimistic {
+	if !c.tableReady && c.tableWait != nil && c.mode == lookupOptimistic {
 		// The table is still being built: answer from the neighbours
 		// as if names were unique, and let Classify start over if the
 		// table then finds a duplicate.

@@ -292,8 +292,7 @@ const (
 // classify is one classification, its lookups answered as mode says; it
 // returns nil when an optimistic answer may have been wrong.
 func classify(tensors []reader.Tensor, cfg *reader.Config, mode lookup) *Result {
-	c := newClassifier(tensors, cfg, mode == lookupUnique)
-	c.optimistic = mode == lookupOptimistic
+	c := newClassifier(tensors, cfg, mode)
 	// startTable's goroutine is always waited for before classify returns.
 	defer c.waitTable()
 	c.buffers()
